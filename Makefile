@@ -1,0 +1,52 @@
+# Two commands for a new machine: `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+
+.PHONY: demo test test-fast venv venv-dev messages lock clean bench
+
+demo: venv
+	$(PY) manage.py compile_translations
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_master_data
+	$(PY) manage.py seed_demo
+	@echo "Open http://127.0.0.1:8000/  (Ctrl+C stops the server)"
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: venv-dev
+	$(PY) manage.py compile_translations
+	$(PY) -m pytest
+
+# Everything but the browser journeys: a quick loop while developing.
+test-fast: venv-dev
+	$(PY) manage.py compile_translations
+	$(PY) -m pytest -m "not e2e"
+
+$(VENV)/bin/activate:
+	scripts/system-packages.sh demo
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+$(VENV)/.runtime: $(VENV)/bin/activate requirements.lock
+	$(PIP) install -q -r requirements.lock
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.lock
+	scripts/system-packages.sh test
+	$(PIP) install -q -r requirements-dev.lock
+	touch $@
+
+venv: $(VENV)/.runtime
+venv-dev: $(VENV)/.dev
+
+# Refresh the Hindi catalogue after changing user-facing text (needs gettext).
+messages: venv
+	$(PY) manage.py makemessages -l hi --no-obsolete --add-location file -i ".venv/*" -i "bench/*" -i "tests/*"
+	$(PY) manage.py compile_translations
+
+bench: venv-dev
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DdoConfig(AppConfig):
+    name = "portal.ddo"
+    label = "ddo"

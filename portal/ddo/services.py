@@ -1,0 +1,297 @@
+"""Every write in the DDO/TO registration journey and the state cell's review."""
+
+import uuid
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from portal import clock
+from portal.accounts.models import Role, User
+from portal.accounts.services import add_grant, create_user
+from portal.audit.services import Actor, record
+from portal.directory.models import Office
+from portal.directory.services import create_office
+from portal.notify.otp import send_otp, verify_otp
+from portal.notify.outbox import queue_email, queue_sms
+from portal.uploads import SCAN_TYPES, read_checked, server_name
+
+from .models import (
+    HOLDS_CODE,
+    TRANSITIONS,
+    Application,
+    ApplicationOffice,
+    Kind,
+    Status,
+)
+
+MAX_OFFICES = 25
+ACCESS_PURPOSE = "ddo.access"
+ACCESS_LABEL = _("open your DDO/TO registration application")
+APPLICATION_FIELDS = (
+    "kind", "officer_name_en", "officer_name_hi", "designation", "department", "district", "treasury",
+    "ddo_code", "mobile", "mobile_kind", "no_cug_declared", "email", "controlling_officer_name",
+    "controlling_officer_designation",
+)
+
+
+class ApplicationError(Exception):
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+def _move(application: Application, to: str, *, actor: Actor, reason: str = "", **details) -> None:
+    if to not in TRANSITIONS[application.status]:
+        raise ApplicationError(
+            _("This application is %(status)s; it cannot be moved to %(to)s.")
+            % {"status": application.get_status_display(), "to": Status(to).label}
+        )
+    previous = application.status
+    application.status = to
+    application.updated_at = clock.now()
+    if reason:
+        application.reason = reason
+    application.save()
+    record(
+        actor=actor, action=f"ddo.application.{to}", target=application,
+        details={"from": previous, "to": to, "reason": reason, **details},
+    )
+
+
+def _notify(application: Application, template: str, **context) -> None:
+    context = {"number": application.number, **context}
+    queue_sms(to=application.mobile, template=template, language=application.language, context=context)
+    queue_email(to=application.email, template=template, language=application.language, context=context)
+
+
+# --- the officer's side ------------------------------------------------------------
+
+@transaction.atomic
+def start_application(*, actor: Actor, data: dict, token: uuid.UUID, language: str) -> Application:
+    """Save step 1 as a draft. The same form posted twice returns the first draft."""
+    existing = Application.objects.filter(submit_token=token).first()
+    if existing:
+        return existing
+    now = clock.now()
+    application = Application(submit_token=token, language=language, created_at=now, updated_at=now)
+    _assign(application, data)
+    application.save()
+    application.number = Application.number_for(application.pk, now.year)
+    application.save(update_fields=["number"])
+    record(actor=actor, action="ddo.application.started", target=application, details={"kind": application.kind})
+    return application
+
+
+def _assign(application: Application, data: dict) -> None:
+    for name in APPLICATION_FIELDS:
+        if name in data:
+            setattr(application, name, data[name])
+    if application.kind == Kind.TO:
+        application.ddo_code = ""
+
+
+@transaction.atomic
+def update_application(*, actor: Actor, application: Application, data: dict) -> Application:
+    if not application.is_editable:
+        raise ApplicationError(_("This application can no longer be changed."))
+    before = {name: str(getattr(application, name)) for name in APPLICATION_FIELDS}
+    _assign(application, data)
+    application.updated_at = clock.now()
+    application.save()
+    changed = sorted(n for n in APPLICATION_FIELDS if str(getattr(application, n)) != before[n])
+    record(actor=actor, action="ddo.application.edited", target=application, details={"fields": changed})
+    return application
+
+
+@transaction.atomic
+def add_office(*, actor: Actor, application: Application, data: dict) -> ApplicationOffice:
+    if not application.is_editable:
+        raise ApplicationError(_("This application can no longer be changed."))
+    if application.offices.count() >= MAX_OFFICES:
+        raise ApplicationError(_("An application can list at most %(n)d offices.") % {"n": MAX_OFFICES})
+    office = ApplicationOffice.objects.create(application=application, **data)
+    record(actor=actor, action="ddo.application.office_added", target=application, details={"office": office.name_en})
+    return office
+
+
+@transaction.atomic
+def remove_office(*, actor: Actor, application: Application, office_id: int) -> None:
+    if not application.is_editable:
+        raise ApplicationError(_("This application can no longer be changed."))
+    office = application.offices.filter(pk=office_id).first()
+    if office is None:
+        raise ApplicationError(_("That office is not part of this application."))
+    office.delete()
+    record(actor=actor, action="ddo.application.office_removed", target=application, details={"office": office.name_en})
+
+
+def existing_registration(application: Application) -> Application | None:
+    """Another live application for the same DDO code in the same treasury (or the same treasury, for a TO)."""
+    others = Application.objects.filter(treasury=application.treasury, kind=application.kind, status__in=HOLDS_CODE)
+    if application.kind == Kind.DDO:
+        others = others.filter(ddo_code=application.ddo_code)
+    return others.exclude(pk=application.pk).first()
+
+
+def conflict_message(other: Application):
+    if other.status == Status.APPROVED:
+        return _(
+            "This DDO code is already registered at this treasury (application %(number)s, approved). "
+            "If charge has changed, the present officer can hand it over from their dashboard, "
+            "or the state cell can do it."
+        ) % {"number": other.number}
+    return _(
+        "An application for this DDO code at this treasury already exists: %(number)s, status: %(status)s. "
+        "Continue that application with its number instead of starting a new one."
+    ) % {"number": other.number, "status": other.get_status_display()}
+
+
+def submit_application(*, actor: Actor, application: Application, ip: str = "") -> Application:
+    """Submit the draft: it now holds its DDO code, and an OTP opens the printable form."""
+    with transaction.atomic():
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        if application.status != Status.DRAFT:
+            return application  # a second click on Submit: nothing more to do
+        if not application.offices.exists():
+            raise ApplicationError(_("Add at least one office before submitting."))
+        other = existing_registration(application)
+        if other:
+            raise ApplicationError(conflict_message(other), field="ddo_code")
+        application.submitted_at = clock.now()
+        try:
+            with transaction.atomic():
+                _move(application, Status.SUBMITTED, actor=actor)
+        except IntegrityError:
+            other = existing_registration(application)
+            raise ApplicationError(conflict_message(other) if other else _("Please try again.")) from None
+        _notify(application, "ddo_submitted")
+    send_access_otp(application=application, ip=ip)
+    return application
+
+
+def find_for_access(number: str) -> Application | None:
+    return Application.objects.exclude(status=Status.DRAFT).filter(number__iexact=number.strip()).first()
+
+
+def send_access_otp(*, application: Application, ip: str = ""):
+    # The OTP is bound to this application as well as to the mobile it goes to.
+    return send_otp(
+        purpose=f"{ACCESS_PURPOSE}:{application.number}", target=application.mobile,
+        purpose_label=ACCESS_LABEL, language=application.language, ip=ip,
+    )
+
+
+def verify_access(*, application: Application, code: str, actor: Actor) -> None:
+    verify_otp(purpose=f"{ACCESS_PURPOSE}:{application.number}", target=application.mobile, code=code)
+    record(actor=actor, action="ddo.application.opened_with_otp", target=application)
+
+
+@transaction.atomic
+def mark_form_printed(*, actor: Actor, application: Application) -> None:
+    if application.status == Status.SUBMITTED:
+        _move(application, Status.FORM_PRINTED, actor=actor)
+
+
+@transaction.atomic
+def attach_scan(*, actor: Actor, application: Application, upload, source: str = "upload") -> None:
+    """Store the signed, controlling-officer-verified form under a name we choose."""
+    if not application.can_upload_scan:
+        raise ApplicationError(_("A scan cannot be added to this application now."), field="scan")
+    data, kind = read_checked(upload, allowed=SCAN_TYPES, max_bytes=settings.SCAN_MAX_BYTES)
+    old = application.scan.name if application.scan else ""
+    application.scan.save(server_name(kind), ContentFile(data), save=False)
+    application.scan_content_type = kind
+    application.scan_uploaded_at = clock.now()
+    application.scan_source = source
+    application.save()
+    record(actor=actor, action="ddo.application.scan_attached", target=application,
+           details={"source": source, "type": kind, "bytes": len(data), "replaced": bool(old)})
+    if application.status in (Status.SUBMITTED, Status.FORM_PRINTED):
+        _move(application, Status.SCAN_RECEIVED, actor=actor)
+
+
+@transaction.atomic
+def resubmit(*, actor: Actor, application: Application) -> None:
+    if application.status != Status.RETURNED:
+        raise ApplicationError(_("Only an application returned for correction can be resubmitted."))
+    if not application.offices.exists():
+        raise ApplicationError(_("Add at least one office before submitting."))
+    if not application.scan_uploaded_at or application.scan_uploaded_at < application.returned_at:
+        raise ApplicationError(
+            _("Print the corrected form, have it signed and verified again, and upload the new scan before resubmitting."),
+            field="scan",
+        )
+    other = existing_registration(application)
+    if other:
+        raise ApplicationError(conflict_message(other), field="ddo_code")
+    _move(application, Status.RESUBMITTED, actor=actor)
+
+
+# --- the state cell's side -----------------------------------------------------------
+
+@transaction.atomic
+def record_hardcopy(*, actor: Actor, application: Application, received_on, reference: str) -> None:
+    if application.status == Status.DRAFT:
+        raise ApplicationError(_("This application has not been submitted."))
+    application.hardcopy_received_on = received_on
+    application.hardcopy_reference = reference
+    application.save(update_fields=["hardcopy_received_on", "hardcopy_reference"])
+    record(actor=actor, action="ddo.application.hardcopy_received", target=application,
+           details={"received_on": received_on.isoformat(), "reference": reference})
+
+
+@transaction.atomic
+def return_for_correction(*, actor: Actor, application: Application, reason: str) -> None:
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    application.returned_at = clock.now()
+    _move(application, Status.RETURNED, actor=actor, reason=reason)
+    _notify(application, "ddo_returned", reason=reason)
+
+
+@transaction.atomic
+def reject(*, actor: Actor, application: Application, reason: str) -> None:
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    application.decided_at = clock.now()
+    _move(application, Status.REJECTED, actor=actor, reason=reason)
+    _notify(application, "ddo_rejected", reason=reason)
+
+
+@transaction.atomic
+def approve(*, actor: Actor, application: Application) -> User:
+    """Create the offices and the officer's account; credentials go to the officer's phone only."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if application.status not in (Status.SCAN_RECEIVED, Status.RESUBMITTED):
+        raise ApplicationError(_("Only an application whose signed form has been received can be approved."))
+    role = Role.DDO if application.kind == Kind.DDO else Role.TO
+    offices = []
+    for item in application.offices.all():
+        office = create_office(
+            actor=actor,
+            name_en=item.name_en, name_hi=item.name_hi, address=item.address, district=item.district,
+            department=item.department, treasury=application.treasury, office_type=item.office_type,
+            kind=Office.Kind.DDO if role == Role.DDO else Office.Kind.TREASURY,
+            ddo_code=application.ddo_code, headcount=item.headcount,
+        )
+        item.office = office
+        item.save(update_fields=["office"])
+        offices.append(office)
+    note = f"application {application.number}"
+    # An officer who already holds an account of this kind (charge of another DDO code) keeps it.
+    officer = User.objects.filter(role=role, mobile=application.mobile, is_active=True).first()
+    if officer:
+        for office in offices:
+            add_grant(actor=actor, user=officer, office=office, note=note)
+    else:
+        officer = create_user(
+            actor=actor, role=role, name_en=application.officer_name_en, name_hi=application.officer_name_hi,
+            designation=application.designation, mobile=application.mobile, email=application.email,
+            language=application.language, units=[{"office": o} for o in offices], note=note,
+        )
+    application.officer = officer
+    application.decided_at = clock.now()
+    _move(application, Status.APPROVED, actor=actor, user_id=officer.username)
+    _notify(application, "ddo_approved")
+    return officer

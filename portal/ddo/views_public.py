@@ -1,0 +1,228 @@
+"""The officer's journey: register, add offices, submit, OTP, form, scan, corrections."""
+
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from portal.audit.services import actor_from_request
+from portal.notify.otp import OtpError
+from portal.ratelimit import client_ip
+
+from . import selectors, services
+from .forms import ApplicationForm, NumberForm, OfficeForm, OtpForm, ScanForm
+from .models import Application, Status
+from .pdf import render_application_form
+
+_ACCESS = "ddo_access"
+_PENDING = "ddo_access_pending"
+
+
+def _allow(request, application: Application) -> None:
+    allowed = request.session.get(_ACCESS, [])
+    if application.number not in allowed:
+        request.session[_ACCESS] = allowed[-9:] + [application.number]
+
+
+def _forget(request, application: Application) -> None:
+    request.session[_ACCESS] = [n for n in request.session.get(_ACCESS, []) if n != application.number]
+
+
+def _application(request, number: str) -> Application:
+    """The application this browser has opened (drafts it created, or after an OTP)."""
+    if number.upper() not in request.session.get(_ACCESS, []):
+        raise Http404
+    application = Application.objects.filter(number=number.upper()).select_related(
+        "district", "department", "treasury").first()
+    if application is None:
+        raise Http404
+    return application
+
+
+def register(request):
+    if request.method == "POST":
+        form = ApplicationForm(request.POST)
+        if form.is_valid():
+            application = services.start_application(
+                actor=actor_from_request(request), data=form.cleaned_data,
+                token=form.cleaned_data.get("submit_token") or uuid.uuid4(), language=request.LANGUAGE_CODE,
+            )
+            _allow(request, application)
+            return redirect("ddo:offices", number=application.number)
+    else:
+        form = ApplicationForm(initial={"submit_token": uuid.uuid4()})
+    return render(request, "ddo/register.html", {"form": form, "step": 1})
+
+
+def edit(request, number):
+    application = _application(request, number)
+    if not application.is_editable:
+        return redirect("ddo:application", number=application.number)
+    form = ApplicationForm(request.POST or None, initial=ApplicationForm.initial_from(application))
+    if request.method == "POST" and form.is_valid():
+        services.update_application(actor=actor_from_request(request), application=application, data=form.cleaned_data)
+        messages.success(request, _("The details have been saved."))
+        return redirect("ddo:offices" if application.status == Status.DRAFT else "ddo:application", number=application.number)
+    return render(request, "ddo/register.html", {"form": form, "step": 1, "application": application})
+
+
+def offices(request, number):
+    application = _application(request, number)
+    if not application.is_editable:
+        return redirect("ddo:application", number=application.number)
+    form = OfficeForm(request.POST or None, initial={"district": application.district, "department": application.department})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_office(actor=actor_from_request(request), application=application, data=form.cleaned_data)
+        except services.ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Office added. Add another office if you hold charge of more than one, or submit."))
+            return redirect("ddo:offices", number=application.number)
+    return render(request, "ddo/offices.html", {
+        "application": application, "form": form, "offices": application.offices.select_related("district", "department"),
+        "step": 2,
+    })
+
+
+@require_POST
+def remove_office(request, number, office_id):
+    application = _application(request, number)
+    try:
+        services.remove_office(actor=actor_from_request(request), application=application, office_id=office_id)
+    except services.ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("ddo:offices", number=application.number)
+
+
+@require_POST
+def submit(request, number):
+    application = _application(request, number)
+    if application.status != Status.DRAFT:
+        return redirect("ddo:application", number=application.number)
+    try:
+        services.submit_application(actor=actor_from_request(request), application=application, ip=client_ip(request))
+    except services.ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("ddo:offices", number=application.number)
+    except OtpError as exc:
+        messages.warning(request, exc.message)
+    # From now on the form opens only with the OTP sent to the registered mobile.
+    _forget(request, application)
+    request.session[_PENDING] = application.number
+    messages.success(request, _("Application %(number)s is submitted. Note this number. An OTP has been sent to your mobile.")
+                     % {"number": application.number})
+    return redirect("ddo:access_verify")
+
+
+def access(request):
+    """Come back later or check status: application number, then an OTP."""
+    form = NumberForm(request.POST or None, initial={"number": request.GET.get("number", "")})
+    if request.method == "POST" and form.is_valid():
+        application = services.find_for_access(form.cleaned_data["number"])
+        if application is None:
+            form.add_error("number", _("No submitted application has this number. Check it on your printed form or SMS."))
+        else:
+            try:
+                services.send_access_otp(application=application, ip=client_ip(request))
+            except OtpError as exc:
+                if exc.code != "cooldown":
+                    form.add_error(None, exc.message)
+                    return render(request, "ddo/access.html", {"form": form})
+                messages.warning(request, exc.message)
+            request.session[_PENDING] = application.number
+            return redirect("ddo:access_verify")
+    return render(request, "ddo/access.html", {"form": form})
+
+
+def access_verify(request):
+    number = request.session.get(_PENDING)
+    application = services.find_for_access(number) if number else None
+    if application is None:
+        return redirect("ddo:access")
+    form = OtpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.verify_access(application=application, code=form.cleaned_data["otp"], actor=actor_from_request(request))
+        except OtpError as exc:
+            form.add_error("otp", exc.message)
+        else:
+            del request.session[_PENDING]
+            _allow(request, application)
+            return redirect("ddo:application", number=application.number)
+    return render(request, "ddo/access_verify.html", {"form": form, "application": application,
+                                                      "masked_mobile": "XXXXXX" + application.mobile[-4:]})
+
+
+@require_POST
+def access_resend(request):
+    number = request.session.get(_PENDING)
+    application = services.find_for_access(number) if number else None
+    if application is None:
+        return redirect("ddo:access")
+    try:
+        services.send_access_otp(application=application, ip=client_ip(request))
+        messages.success(request, _("A new OTP has been sent."))
+    except OtpError as exc:
+        messages.error(request, exc.message)
+    return redirect("ddo:access_verify")
+
+
+def application_detail(request, number):
+    application = _application(request, number)
+    if application.status == Status.DRAFT:
+        return redirect("ddo:offices", number=application.number)
+    return render(request, "ddo/application.html", {
+        "application": application, "offices": application.offices.select_related("district", "department"),
+        "history": selectors.history(application), "scan_form": ScanForm(),
+    })
+
+
+def form_pdf(request, number):
+    application = _application(request, number)
+    if application.status == Status.DRAFT:
+        raise Http404
+    services.mark_form_printed(actor=actor_from_request(request), application=application)
+    return pdf_response(application)
+
+
+def pdf_response(application: Application) -> HttpResponse:
+    response = HttpResponse(render_application_form(selectors.form_data(application)), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{application.number}.pdf"'
+    return response
+
+
+@require_POST
+def upload_scan(request, number):
+    application = _application(request, number)
+    form = ScanForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.attach_scan(actor=actor_from_request(request), application=application, upload=form.cleaned_data["scan"])
+        except ValidationError as exc:
+            form.add_error("scan", exc)
+        except services.ApplicationError as exc:
+            form.add_error("scan", exc.message)
+        else:
+            messages.success(request, _("The scan has been received."))
+            return redirect("ddo:application", number=application.number)
+    return render(request, "ddo/application.html", {
+        "application": application, "offices": application.offices.select_related("district", "department"),
+        "history": selectors.history(application), "scan_form": form,
+    }, status=400)
+
+
+@require_POST
+def resubmit(request, number):
+    application = _application(request, number)
+    try:
+        services.resubmit(actor=actor_from_request(request), application=application)
+    except services.ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Your corrected application has been sent to the state cell."))
+    return redirect("ddo:application", number=application.number)

@@ -1,0 +1,110 @@
+"""Every SMS and email the portal sends, with its DLT template ids.
+
+Indian operators deliver only SMS whose text matches a template registered on the DLT
+platform, one registration per language. The ids below are the portal's reference
+numbering; the agency replaces them with its registered ids through the environment
+variable SMS_DLT_TEMPLATE_IDS (JSON: {"code": {"hi": "...", "en": "..."}}), see docs/messages.md.
+Texts are gettext strings so the Hindi registration text lives in the .po file.
+"""
+
+import json
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Template:
+    code: str
+    text: Promise
+    dlt: dict[str, str]
+    secrets: tuple[str, ...] = ()
+    subject: Promise | None = None
+    # Messages that are useless after a while (OTPs) are not sent late.
+    valid_minutes: int | None = None
+
+
+# Operators require the sender's brand at the end of every SMS.
+SIGNATURE = " -SACHIS UP"
+
+TEMPLATES = {
+    t.code: t
+    for t in [
+        Template(
+            "otp",
+            _("{otp} is your OTP to {purpose} on the State Employees Cashless Treatment portal. "
+              "Valid for 10 minutes. Do not share it with anyone."),
+            {"hi": "1107170000000000101", "en": "1107170000000000102"},
+            secrets=("otp",),
+            subject=_("Your OTP"),
+            valid_minutes=10,
+        ),
+        Template(
+            "ddo_submitted",
+            _("Your DDO/TO registration application {number} is received. Print the form, get it verified "
+              "by your controlling officer and upload the scan on the portal."),
+            {"hi": "1107170000000000111", "en": "1107170000000000112"},
+            subject=_("DDO/TO registration application received"),
+        ),
+        Template(
+            "ddo_returned",
+            _("Your DDO/TO registration application {number} is returned for correction: {reason}. "
+              "Correct it on the portal and resubmit."),
+            {"hi": "1107170000000000121", "en": "1107170000000000122"},
+            subject=_("DDO/TO registration returned for correction"),
+        ),
+        Template(
+            "ddo_rejected",
+            _("Your DDO/TO registration application {number} is rejected: {reason}."),
+            {"hi": "1107170000000000131", "en": "1107170000000000132"},
+            subject=_("DDO/TO registration rejected"),
+        ),
+        Template(
+            "credentials",
+            _("Your login for the State Employees Cashless Treatment portal: User ID {user_id} "
+              "Password {password} . Change the password at first login: {url}"),
+            {"hi": "1107170000000000141", "en": "1107170000000000142"},
+            secrets=("password",),
+        ),
+        Template(
+            "ddo_approved",
+            _("Your DDO/TO registration {number} is approved. Your user ID and password are sent "
+              "to your registered mobile by SMS."),
+            {"hi": "1107170000000000151", "en": "1107170000000000152"},
+            subject=_("DDO/TO registration approved"),
+        ),
+        Template(
+            "mobile_changed",
+            _("The mobile number of portal user {user_id} was changed to one ending {last4}. "
+              "If you did not ask for this, call {helpline}."),
+            {"hi": "1107170000000000161", "en": "1107170000000000162"},
+            subject=_("Your mobile number was changed"),
+        ),
+        Template(
+            "email_changed",
+            _("The email address of portal user {user_id} was changed. If you did not ask for this, "
+              "call {helpline}."),
+            {"hi": "1107170000000000171", "en": "1107170000000000172"},
+            subject=_("Your email address was changed"),
+        ),
+        Template(
+            "charge_handed_over",
+            _("Charge of office {office} has been handed over to {officer} with effect from {date}."),
+            {"hi": "1107170000000000181", "en": "1107170000000000182"},
+            subject=_("Charge handed over"),
+        ),
+        Template(
+            "account_locked",
+            _("Your portal account {user_id} is locked for {minutes} minutes after repeated wrong passwords. "
+              "If this was not you, call {helpline}."),
+            {"hi": "1107170000000000191", "en": "1107170000000000192"},
+        ),
+    ]
+}
+
+
+def dlt_template_id(template: Template, language: str) -> str:
+    overrides = json.loads(getattr(settings, "SMS_DLT_TEMPLATE_IDS", "") or "{}")
+    return overrides.get(template.code, {}).get(language) or template.dlt.get(language, "")
