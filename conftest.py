@@ -1,20 +1,9 @@
 """Shared fixtures: master data loaded once, one ready user per role, two offices in
 different districts, and the outbox as a phone would see it."""
 
-import os
-import tempfile
 import uuid
 
 import pytest
-
-# Before Django reads its settings: private files and keys in a throw-away folder,
-# messages kept in memory, Celery in-process.
-_TMP = tempfile.mkdtemp(prefix="portal-tests-")
-os.environ.setdefault("PORTAL_VAR_DIR", _TMP)
-os.environ["SMS_BACKEND"] = "locmem"
-os.environ["EMAIL_CHANNEL_BACKEND"] = "locmem"
-os.environ["CELERY_EAGER"] = "true"
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PASSWORD = "Correct-Horse-42"
 

@@ -48,8 +48,32 @@ def _install_fonts(pdf: FPDF) -> None:
         pdf.fonts[font.fontkey] = font
 
 
-def new_document(*, orientation: str = "P", format="A4", title: str = "") -> FPDF:
-    pdf = FPDF(orientation=orientation, unit="mm", format=format)
+class PortalPDF(FPDF):
+    """An FPDF whose pages carry a small footer: `footer_text · page/pages`."""
+
+    footer_text = ""
+
+    def set_font(self, family=None, style="", size=0):
+        # fpdf2 2.8 lets a line that starts with a fallback (Devanagari) glyph replace
+        # `current_font` for the rest of the page, and then skips a set_font() that names
+        # the font it believes is current. Clearing the family first makes every
+        # set_font() really select the font, so Latin text never goes out in the
+        # Devanagari font (wrong glyphs, or "No font in show" on a new page).
+        family = family or self.font_family
+        size = size or self.font_size_pt
+        self.font_family = ""
+        super().set_font(family, style, size)
+
+    def footer(self):
+        if self.footer_text:
+            self.set_y(-10)
+            self.set_font("noto", "", 7.5)
+            self.cell(0, 4, f"{self.footer_text} · {self.page_no()}/{{nb}}", align="R")
+
+
+def new_document(*, orientation: str = "P", format="A4", title: str = "", footer: str = "") -> PortalPDF:
+    pdf = PortalPDF(orientation=orientation, unit="mm", format=format)
+    pdf.footer_text = footer
     _install_fonts(pdf)
     pdf.set_text_shaping(True)
     pdf.set_fallback_fonts(["notodeva"], exact_match=False)
@@ -70,3 +94,27 @@ def qr_png(data: str, *, scale: int = 4) -> io.BytesIO:
 
 def output(pdf: FPDF) -> bytes:
     return bytes(pdf.output())
+
+
+def wrap(pdf: FPDF, width: float, text: str) -> list[str]:
+    """Lines `text` breaks into at the current font, `width` mm wide."""
+    lines: list[str] = []
+    for paragraph in (text or "").split("\n"):
+        lines.extend(pdf.multi_cell(width, 5, paragraph, dry_run=True, output="LINES") or [""])
+    return lines
+
+
+def write_lines(pdf: FPDF, x: float, y: float, width: float, height: float, text: str) -> float:
+    """Write `text` wrapped to `width`, one cell per line, and return the height used.
+
+    Each line is its own cell with the font selected afresh (see PortalPDF.set_font):
+    fpdf2 2.8 otherwise writes a Latin line that follows a Devanagari one in the
+    fallback font."""
+    family, style, size = pdf.font_family, pdf.font_style, pdf.font_size_pt
+    lines = wrap(pdf, width, text)
+    for index, line in enumerate(lines):
+        pdf.set_font(family, style, size)
+        pdf.set_xy(x, y + index * height)
+        pdf.cell(width, height, line)
+    pdf.set_font(family, style, size)
+    return len(lines) * height

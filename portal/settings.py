@@ -140,11 +140,16 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["portal.accounts.backends.OfficerBackend"]
+# Sessions only; log-in itself goes through accounts.services.authenticate_officer (lockout, audit).
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "portal.accounts.hashers.PortalArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Argon2id cost; the defaults are Django's. The test suite lowers them to stay fast.
+ARGON2_TIME_COST = env_int("ARGON2_TIME_COST", 2)
+ARGON2_MEMORY_COST = env_int("ARGON2_MEMORY_COST", 102400)  # KiB
+ARGON2_PARALLELISM = env_int("ARGON2_PARALLELISM", 8)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
