@@ -63,7 +63,7 @@ class Phone:
         import re
 
         for message in reversed(self.messages(to)):
-            match = re.search(r"(?:User ID|यूज़र आईडी)\s*:?\s*(\S+).*?(?:Password|पासवर्ड)\s*:?\s*(\S+)", message.body)
+            match = re.search(r"\b([A-Z]{2,3}\d{6})\b.*?(?:Password|पासवर्ड)\s+([A-Za-z0-9]{12})\b", message.body)
             if match:
                 return match.group(1), match.group(2)
         raise AssertionError(f"no credentials were sent to {to}")

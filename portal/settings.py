@@ -151,7 +151,10 @@ ARGON2_TIME_COST = env_int("ARGON2_TIME_COST", 2)
 ARGON2_MEMORY_COST = env_int("ARGON2_MEMORY_COST", 102400)  # KiB
 ARGON2_PARALLELISM = env_int("ARGON2_PARALLELISM", 8)
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "name_en", "email", "mobile")},
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -209,7 +212,7 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "SAMEORIGIN"  # the state cell views a scan inside the review page
+X_FRAME_OPTIONS = "DENY"  # the scan view alone allows same-origin framing (review page)
 CSRF_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", PRODUCTION)
@@ -246,6 +249,8 @@ SMS_GATEWAY_URL = env("SMS_GATEWAY_URL")
 SMS_GATEWAY_TOKEN = env("SMS_GATEWAY_TOKEN")
 SMS_SENDER_ID = env("SMS_SENDER_ID", "UPSECT")
 SMS_DLT_ENTITY_ID = env("SMS_DLT_ENTITY_ID", "1101000000000000000")
+# The agency's registered DLT template ids, JSON: {"otp": {"hi": "...", "en": "..."}, ...}
+SMS_DLT_TEMPLATE_IDS = env("SMS_DLT_TEMPLATE_IDS", "{}")
 SMS_GATEWAY_TIMEOUT = env_int("SMS_GATEWAY_TIMEOUT", 10)
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
 EMAIL_HOST = env("EMAIL_HOST", "localhost")

@@ -6,12 +6,13 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from portal import clock, ratelimit
 from portal.audit.services import Actor, record
-from portal.notify.otp import OtpError, send_otp, verify_otp
+from portal.notify.otp import OtpError, send_otp, verify_otp, wrong_code_error
 from portal.notify.outbox import queue_email, queue_sms
 
 from .models import OFFICER_ROLES, USERNAME_PREFIX, Grant, Role, User
@@ -195,22 +196,48 @@ RESET_PURPOSE = "password.reset"
 RESET_LABEL = _("reset your password")
 
 
+def _send_quietly(*, user, purpose: str, label, ip: str) -> None:
+    """A refused send (cooldown, hourly cap) answers like an unknown user ID does: the
+    first OTP is still on its way, and the page says nothing about the ID."""
+    try:
+        send_otp(purpose=purpose, target=user.mobile, purpose_label=label, language=user.language, ip=ip)
+    except OtpError as exc:
+        record(actor=Actor(user=user, role=user.role, ip=ip), action=f"auth.{purpose}.otp_refused", target=user,
+               details={"reason": exc.code})
+
+
+def _verify(*, user, username: str, purpose: str, code: str, ip: str) -> None:
+    """Every refusal is explained; for an unknown user ID a wrong code is answered
+    exactly as for a real one (same attempt count), so guessing IDs learns nothing."""
+    if user is None:
+        key = f"otp-unknown:{purpose}:{username.lower()}"
+        cache.add(key, 0, timeout=settings.OTP_VALID_MINUTES * 60)
+        raise wrong_code_error(settings.OTP_MAX_ATTEMPTS - cache.incr(key))
+    try:
+        verify_otp(purpose=purpose, target=user.mobile, code=code)
+    except OtpError as exc:
+        record(actor=Actor(user=user, role=user.role, ip=ip), target=user, details={"reason": f"otp_{exc.code}"},
+               action="auth.login.failed" if purpose == LOGIN_PURPOSE else f"auth.{purpose}.otp_failed")
+        raise
+
+
 def start_password_reset(*, username: str, ip: str) -> None:
-    """Send an OTP to the registered mobile. Unknown user IDs get the same answer."""
+    """Send an OTP to the registered mobile."""
     user = User.objects.filter(username__iexact=username.strip(), is_active=True).first()
     if user is None or not user.is_officer:
         record(actor=Actor(label=username[:150], ip=ip), action="auth.reset.unknown_user")
         return
-    send_otp(purpose=RESET_PURPOSE, target=user.mobile, purpose_label=RESET_LABEL, language=user.language, ip=ip)
+    _send_quietly(user=user, purpose=RESET_PURPOSE, label=RESET_LABEL, ip=ip)
     record(actor=Actor(user=user, role=user.role, ip=ip), action="auth.reset.otp_sent", target=user)
 
 
 def complete_password_reset(*, username: str, code: str, new_password: str, ip: str) -> User:
     user = User.objects.filter(username__iexact=username.strip(), is_active=True).first()
-    if user is None or not user.is_officer:
-        raise OtpError(_("The OTP is not correct."), "wrong")
-    validate_password(new_password, user)  # before the OTP is spent on a password we would refuse
-    verify_otp(purpose=RESET_PURPOSE, target=user.mobile, code=code)
+    if user is not None and not user.is_officer:
+        user = None
+    if user is not None:
+        validate_password(new_password, user)  # before the OTP is spent on a password we would refuse
+    _verify(user=user, username=username, purpose=RESET_PURPOSE, code=code, ip=ip)
     with transaction.atomic():
         user.set_password(new_password)
         user.must_change_password = False
@@ -233,21 +260,16 @@ def start_otp_login(*, username: str, ip: str) -> None:
     if user is None:
         record(actor=Actor(label=username[:150], ip=ip), action="auth.otp_login.unknown_user")
         return
-    send_otp(purpose=LOGIN_PURPOSE, target=user.mobile, purpose_label=LOGIN_LABEL, language=user.language, ip=ip)
+    _send_quietly(user=user, purpose=LOGIN_PURPOSE, label=LOGIN_LABEL, ip=ip)
 
 
 def complete_otp_login(*, username: str, code: str, ip: str) -> User:
     user = User.objects.filter(username__iexact=username.strip(), is_active=True, role=Role.BENEFICIARY).first()
     if user is None:
         record(actor=Actor(label=username[:150], ip=ip), action="auth.login.failed", details={"reason": "unknown_user"})
-        raise OtpError(_("The OTP is not correct."), "wrong")
-    actor = Actor(user=user, role=user.role, ip=ip)
-    try:
-        verify_otp(purpose=LOGIN_PURPOSE, target=user.mobile, code=code)
-    except OtpError as exc:
-        record(actor=actor, action="auth.login.failed", target=user, details={"reason": f"otp_{exc.code}"})
-        raise
-    record(actor=actor, action="auth.login.succeeded", target=user, details={"method": "otp"})
+    _verify(user=user, username=username, purpose=LOGIN_PURPOSE, code=code, ip=ip)
+    record(actor=Actor(user=user, role=user.role, ip=ip), action="auth.login.succeeded", target=user,
+           details={"method": "otp"})
     return user
 
 
@@ -275,9 +297,17 @@ def start_contact_change(*, user: User, kind: str, new_value: str, password: str
 def complete_contact_change(
     *, user: User, kind: str, new_value: str, new_code: str, old_code: str, old_unavailable: bool, ip: str
 ) -> None:
-    verify_otp(purpose=f"contact.{kind}.new", target=new_value, code=new_code)
+    checks = [(f"contact.{kind}.new", new_value, new_code)]
     if kind == "email" or not old_unavailable:
-        verify_otp(purpose=f"contact.{kind}.old", target=user.mobile, code=old_code)
+        checks.append((f"contact.{kind}.old", user.mobile, old_code))
+    for (purpose, target, code), field in zip(checks, ("new_otp", "old_otp")):
+        try:  # both must be right before either is spent
+            verify_otp(purpose=purpose, target=target, code=code, consume=False)
+        except OtpError as exc:
+            exc.field = field
+            raise
+    for purpose, target, code in checks:
+        verify_otp(purpose=purpose, target=target, code=code)
     with transaction.atomic():
         previous = user.mobile if kind == "mobile" else user.email
         setattr(user, kind, new_value)

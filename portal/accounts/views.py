@@ -178,7 +178,7 @@ def contact_confirm(request):
                 old_unavailable=pending["old_unavailable"], ip=client_ip(request),
             )
         except OtpError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             del request.session["contact_change"]
             messages.success(request, _("Your contact details have been updated."))

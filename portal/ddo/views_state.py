@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from portal.accounts.access import require_role
 from portal.accounts.models import Role, User
 from portal.audit.services import actor_from_request
+from portal.csp import SCAN_FRAME_CSP
 
 from . import handover as handovers
 from . import selectors, services
@@ -57,6 +58,7 @@ def scan(request, number):
         raise Http404
     response = FileResponse(application.scan.open("rb"), content_type=application.scan_content_type)
     response["Content-Disposition"] = f'inline; filename="{application.number}-scan"'
+    response["Content-Security-Policy"] = SCAN_FRAME_CSP  # shown inside the review page
     return response
 
 

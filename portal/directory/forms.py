@@ -1,7 +1,8 @@
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from portal.fields import DevanagariField, PortalModelForm
+from portal.fields import DevanagariField, PortalForm, PortalModelForm
 
 from .models import Department, District, Office, Treasury
 
@@ -56,5 +57,14 @@ class OfficeForm(PortalModelForm):
         return data
 
 
-class ImportForm(forms.Form):
+class ImportForm(PortalForm):
     file = forms.FileField(label=_("CSV or XLSX file"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is %(size).1f MB; the limit is %(limit).0f MB.")
+                % {"size": upload.size / 1048576, "limit": settings.IMPORT_MAX_BYTES / 1048576}
+            )
+        return upload

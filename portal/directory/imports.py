@@ -75,12 +75,12 @@ def _table(upload) -> list[list[str]]:
         except Exception as exc:
             raise ImportRejected(_single_error(_("The XLSX file could not be read."))) from exc
         return [[_cells_to_text(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+    if b"\x00" in data[:4096]:  # PNG, PDF, old .xls: binary, whatever the name says
+        raise ImportRejected(_single_error(_("This is not a CSV or XLSX file.")))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportRejected(_single_error(_("Save the CSV file as UTF-8 (Hindi needs it)."))) from exc
-    if "\x00" in text:
-        raise ImportRejected(_single_error(_("This is not a CSV or XLSX file.")))
     return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
 
 
@@ -88,6 +88,27 @@ def _single_error(message: str) -> ImportReport:
     report = ImportReport()
     report.add(0, "", message)
     return report
+
+
+def row_of(spec: ImportSpec, instance) -> dict[str, str]:
+    """An existing record as an import row, so a file that leaves out a column keeps
+    that column's current value instead of blanking it."""
+    row = {}
+    fields = spec.form.base_fields
+    for name in spec.columns:
+        value = getattr(instance, name, None)
+        to_field = getattr(fields.get(name), "to_field_name", None)
+        if isinstance(value, bool):
+            row[name] = "on" if value else ""
+        elif hasattr(value, "pk"):
+            row[name] = str(getattr(value, to_field or "pk"))
+        else:
+            row[name] = "" if value is None else str(value)
+    return row
+
+
+def new_row_defaults(spec: ImportSpec) -> dict[str, str]:
+    return {"active": "on"} if "active" in spec.columns else {}
 
 
 def read_table(upload, *, spec: ImportSpec) -> list[tuple[int, dict[str, str]]]:
@@ -112,8 +133,6 @@ def read_table(upload, *, spec: ImportSpec) -> list[tuple[int, dict[str, str]]]:
         row = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header) if name}
         if "active" in row:
             row["active"] = "on" if row["active"].strip().lower() in _TRUE or row["active"] == "" else ""
-        else:
-            row["active"] = "on"
         rows.append((index, row))
     if not rows:
         raise ImportRejected(_single_error(_("The file has a header but no rows.")))

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from portal.audit.services import Actor, record
 
-from .imports import ImportRejected, ImportReport, read_table
+from .imports import ImportRejected, ImportReport, new_row_defaults, read_table, row_of
 from .models import Office
 
 
@@ -59,7 +59,8 @@ def import_master_records(*, actor: Actor, spec, upload) -> ImportReport:
         if key:
             seen[key] = number
         instance = spec.model.objects.filter(**{spec.key: key}).first() if key else None
-        form = spec.form(data=row, instance=instance)
+        base = row_of(spec, instance) if instance else new_row_defaults(spec)
+        form = spec.form(data={**base, **row}, instance=instance)
         if form.is_valid():
             forms.append(form)
         else:

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from portal.accounts.access import require_role
@@ -34,6 +35,7 @@ def record_list(request, entity):
     page = Paginator(selectors.records(spec, query), 50).get_page(request.GET.get("page"))
     return render(request, "directory/list.html", {
         "entity": entity, "title": _titles()[entity], "page": page, "q": query, "entities": _titles(),
+        "query": urlencode({"q": query}) if query else "",
     })
 
 

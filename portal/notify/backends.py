@@ -1,5 +1,6 @@
 """Where messages go. Services never call these: the outbox task does."""
 
+import http.client
 import json
 import logging
 import urllib.error
@@ -87,7 +88,7 @@ class HttpSmsBackend:
         try:
             with urllib.request.urlopen(request, timeout=settings.SMS_GATEWAY_TIMEOUT) as response:
                 body = response.read(4096)
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        except (urllib.error.URLError, http.client.HTTPException, TimeoutError, OSError) as exc:
             raise GatewayError(f"gateway unreachable: {exc}") from exc
         try:
             reply = json.loads(body or b"{}")

@@ -106,5 +106,5 @@ TEMPLATES = {
 
 
 def dlt_template_id(template: Template, language: str) -> str:
-    overrides = json.loads(getattr(settings, "SMS_DLT_TEMPLATE_IDS", "") or "{}")
+    overrides = json.loads(settings.SMS_DLT_TEMPLATE_IDS or "{}")
     return overrides.get(template.code, {}).get(language) or template.dlt.get(language, "")

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import transaction
 
 from portal import clock
+from portal.crypto import SealError
 
 from .backends import GatewayError, Outgoing, backend_for
 from .models import Message
@@ -30,8 +31,13 @@ def deliver_message(message_id: int) -> str:
     if message.expires_at and message.expires_at <= now:
         _finish(message, status=Message.Status.EXPIRED, error="expired before sending")
         return "expired"
+    try:
+        body = open_body(message)
+    except SealError as exc:  # its key was removed: retrying cannot help
+        _finish(message, status=Message.Status.FAILED, error=f"cannot open the sealed text: {exc}")
+        return "failed"
     outgoing = Outgoing(
-        message_id=message.pk, channel=message.channel, to=message.to, body=open_body(message),
+        message_id=message.pk, channel=message.channel, to=message.to, body=body,
         subject=message.subject, dlt_template_id=message.dlt_template_id,
     )
     try:
@@ -81,6 +87,6 @@ def due_message_ids(limit: int = 500) -> list[int]:
 
 @transaction.atomic
 def requeue_failed(*, message_ids: list[int]) -> int:
-    return Message.objects.filter(pk__in=message_ids, status=Message.Status.FAILED).update(
-        status=Message.Status.QUEUED, next_attempt_at=clock.now(), attempts=0
-    )
+    return Message.objects.filter(
+        pk__in=message_ids, status=Message.Status.FAILED, sealed_body__isnull=False
+    ).update(status=Message.Status.QUEUED, next_attempt_at=clock.now(), attempts=0, last_error="")

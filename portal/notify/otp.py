@@ -21,10 +21,11 @@ from .outbox import queue_email, queue_sms
 class OtpError(Exception):
     """A refusal the user can act on; `message` is translated for them."""
 
-    def __init__(self, message, code: str):
+    def __init__(self, message, code: str, field: str | None = None):
         super().__init__(str(message))
         self.message = message
         self.code = code
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,20 @@ def send_otp(*, purpose: str, target: str, purpose_label, language: str, ip: str
     return SentOtp(target=target, expires_at=otp.expires_at)
 
 
-def verify_otp(*, purpose: str, target: str, code: str) -> None:
-    """Accept the code once, or raise OtpError saying exactly why not."""
+def wrong_code_error(left: int) -> OtpError:
+    if left <= 0:
+        return OtpError(_("The OTP is not correct. No attempts left: ask for a new OTP."), "wrong")
+    return OtpError(
+        ngettext("The OTP is not correct. %(n)d attempt left.", "The OTP is not correct. %(n)d attempts left.", left)
+        % {"n": left},
+        "wrong",
+    )
+
+
+def verify_otp(*, purpose: str, target: str, code: str, consume: bool = True) -> None:
+    """Accept the code once, or raise OtpError saying exactly why not. With
+    consume=False a right code is only checked (for flows that need two OTPs, so a
+    typo in the second does not spend the first)."""
     now = clock.now()
     error = None
     with transaction.atomic():
@@ -96,18 +109,8 @@ def verify_otp(*, purpose: str, target: str, code: str) -> None:
         elif not hmac.compare_digest(otp.code_hash, _hash(otp.salt, purpose, target, code)):
             otp.attempts += 1
             otp.save(update_fields=["attempts"])
-            left = settings.OTP_MAX_ATTEMPTS - otp.attempts
-            error = OtpError(
-                ngettext(
-                    "The OTP is not correct. %(n)d attempt left.",
-                    "The OTP is not correct. %(n)d attempts left.",
-                    left,
-                ) % {"n": left}
-                if left
-                else _("The OTP is not correct. No attempts left: ask for a new OTP."),
-                "wrong",
-            )
-        else:
+            error = wrong_code_error(settings.OTP_MAX_ATTEMPTS - otp.attempts)
+        elif consume:
             otp.used_at = now
             otp.save(update_fields=["used_at"])
     # Raised after the block so a wrong attempt is counted even though we refuse.

@@ -40,6 +40,8 @@ def render(code: str, language: str, context: dict) -> tuple[str, str, str]:
 
 
 def _queue(*, channel: str, to: str, template: str, language: str, context: dict, key: str | None) -> Message:
+    if channel == Message.Channel.EMAIL:
+        to = to.strip().lower()
     if key:
         existing = Message.objects.filter(idempotency_key=key).first()
         if existing:

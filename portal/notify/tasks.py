@@ -1,3 +1,5 @@
+import logging
+
 from celery import shared_task
 
 from .delivery import deliver_message, due_message_ids
@@ -12,5 +14,8 @@ def deliver(message_id: int) -> str:
 def sweep_outbox() -> int:
     ids = due_message_ids()
     for message_id in ids:
-        deliver_message(message_id)
+        try:
+            deliver_message(message_id)
+        except Exception:  # one bad message must not hold up the others
+            logging.getLogger(__name__).exception("outbox: message %s could not be delivered", message_id)
     return len(ids)

@@ -21,6 +21,6 @@ def demo_inbox(request):
     messages = []
     if form.is_valid():
         to = form.cleaned_data["to"].strip()
-        to = to.lower() if "@" in to else normalise_mobile(to)
-        messages = list(DemoInboxMessage.objects.filter(to=to)[:50])
+        lookup = {"to__iexact": to} if "@" in to else {"to": normalise_mobile(to)}
+        messages = list(DemoInboxMessage.objects.filter(**lookup)[:50])
     return render(request, "notify/demo_inbox.html", {"form": form, "inbox": messages})

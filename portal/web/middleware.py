@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.utils import translation
 
+from portal.csp import CSP
+
 
 class LanguageMiddleware:
     """Hindi unless the visitor chose English with the switch on every page.
@@ -24,21 +26,6 @@ class LanguageMiddleware:
             response.headers["Vary"] = f"{patch}, Cookie" if patch else "Cookie"
         translation.deactivate()
         return response
-
-
-CSP = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "object-src 'self'",
-        "frame-src 'self'",
-        "frame-ancestors 'self'",
-        "form-action 'self'",
-        "base-uri 'none'",
-    ]
-)
 
 
 class SecurityHeadersMiddleware:

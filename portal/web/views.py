@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
@@ -26,7 +27,7 @@ def set_language(request):
             secure=settings.LANGUAGE_COOKIE_SECURE, samesite="Lax",
         )
         if request.user.is_authenticated and request.user.language != language:
-            type(request.user).objects.filter(pk=request.user.pk).update(language=language)
+            get_user_model().objects.filter(pk=request.user.pk).update(language=language)
     return response
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from conftest import PASSWORD
 from portal.accounts.models import Role, User
+from portal.accounts.services import create_user
 from portal.audit.models import Event
 from portal.notify.models import Message
 
@@ -42,8 +43,6 @@ def login_events(user=None):
 
 
 def test_passwords_are_stored_as_argon2_hashes(make_user, system):
-    from portal.accounts.services import create_user
-
     officer = make_user(Role.STATE)
     assert officer.password.startswith("argon2")
     fresh = create_user(actor=system, role=Role.DISTRICT, name_en="New Officer", mobile="9811111111",
@@ -82,7 +81,7 @@ def test_wrong_password_shows_an_error_counts_the_failure_and_is_audited(english
     assert {e.details["reason"] for e in failures} == {"wrong_password"}
 
 
-def test_unknown_user_gets_the_same_error_and_is_audited(english, make_user):
+def test_unknown_user_gets_the_same_error_and_is_audited(english):
     response = post_login(english, "DM999999", WRONG)
     assert FAILED_TEXT in response.content.decode()
     assert logged_in_as(english) is None

@@ -44,7 +44,7 @@ def complete(client, otp, password=NEW, again=None):
 
 def field_error(response, name) -> str:
     """The error text shown next to a field, as the officer reads it."""
-    match = re.search(rf'<p class="error" id="id_{name}_error">(.*?)</p>', response.content.decode(), re.S)
+    match = re.search(rf'<p class="error" id="id_{name}_error">(.*?)</p>', response.content.decode(), re.DOTALL)
     return html.unescape(match.group(1)) if match else ""
 
 
@@ -82,6 +82,22 @@ def test_unknown_user_id_gets_the_same_answer_and_no_sms(english, officer, phone
     assert [str(m) for m in get_messages(unknown.wsgi_request)] == [str(m) for m in get_messages(known.wsgi_request)]
     assert Message.objects.count() == sent_before
     assert Event.objects.filter(action="auth.reset.unknown_user", actor_label="DM999999").exists()
+
+
+def test_asking_twice_does_not_reveal_whether_the_user_exists(english, officer):
+    known = [english.post(START, {"username": officer.username}) for _ in range(2)]
+    stranger = english_client()
+    unknown = [stranger.post(START, {"username": "DM999999"}) for _ in range(2)]
+    assert [(r.status_code, r.get("Location")) for r in known] == [(r.status_code, r.get("Location")) for r in unknown]
+
+
+def test_a_wrong_otp_does_not_reveal_whether_the_user_exists(english, officer, phone):
+    english.post(START, {"username": officer.username})
+    wrong = other_code(phone.otp(officer.mobile))
+    stranger = english_client()
+    stranger.post(START, {"username": "DM999999"})
+    known, unknown = complete(english, wrong), complete(stranger, wrong)
+    assert field_error(known, "otp") == field_error(unknown, "otp")
 
 
 def test_otp_and_new_password_replace_the_old_password(english, officer, phone):

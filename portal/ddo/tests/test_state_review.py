@@ -112,7 +112,6 @@ def test_return_for_correction_tells_the_officer_who_corrects_and_resubmits(user
 
 
 def test_rejection_needs_a_reason_and_frees_the_ddo_code(users, login, submitted, phone, application_data, system):
-    from portal.ddo import services
 
     application = submitted()
     client = login(users["state"])
@@ -170,3 +169,14 @@ def test_monitoring_officers_see_their_scope_read_only(users, login, submitted, 
     assert reverse("ddo:act", args=[lucknow.number, "approve"]) not in review
     assert client.post(reverse("ddo:act", args=[lucknow.number, "reject"]), {"reason": "x"}).status_code == 403
     assert Application.objects.get(pk=lucknow.pk).status == Status.SUBMITTED
+
+
+def test_only_the_scan_view_may_be_framed_and_only_by_the_portal(users, login, submitted):
+    application = submitted(stage="scan_received")
+    client = login(users["state"])
+    scan = client.get(reverse("ddo:scan", args=[application.number]))
+    assert "frame-ancestors 'self'" in scan["Content-Security-Policy"]
+    assert scan["X-Frame-Options"] == "SAMEORIGIN"
+    page = client.get(reverse("ddo:review", args=[application.number]))
+    assert "frame-ancestors 'none'" in page["Content-Security-Policy"]
+    assert page["X-Frame-Options"] == "DENY"

@@ -220,3 +220,26 @@ def test_downloaded_template_imports_once_rows_are_added(state):
     treasury = Treasury.objects.get(code="T999")
     assert (treasury.kind, treasury.district.lgd_code) == ("other", 162)
     assert imported_events("treasury").get().details == {"rows": 1, "created": 1, "updated": 0}
+
+
+def test_update_file_without_optional_columns_keeps_their_values(state):
+    # Only the required columns: renaming must not wipe the district or the other names.
+    treasuries = "code,name_en,name_hi,kind\nT118,Agra Collectorate Treasury,कोषागार कलेक्ट्रेट आगरा,district\n"
+    assert upload(state, "treasuries", treasuries.encode()).status_code == 302
+    treasury = Treasury.objects.get(code="T118")
+    assert treasury.name_en == "Agra Collectorate Treasury"
+    assert treasury.district is not None and treasury.district.lgd_code == 118
+    departments = "code,name_en,name_hi\nDEP001,AYUSH,आयुष विभाग\n"
+    assert upload(state, "departments", departments.encode()).status_code == 302
+    assert "ayush department" in Department.objects.get(code="DEP001").aliases
+
+
+def test_file_over_the_import_size_limit_is_refused(state, settings):
+    settings.IMPORT_MAX_BYTES = 1000
+    rows = [["code", "name_en", "name_hi"]] + [[f"DEP8{i:02d}", f"Department {i}", "नया विभाग"] for i in range(60)]
+    content = csv_bytes(rows)
+    assert len(content) > 1000
+    response = upload(state, "departments", content)
+    assert response.status_code != 302
+    assert not Department.objects.filter(code__startswith="DEP8").exists()
+    assert not imported_events("department").exists()

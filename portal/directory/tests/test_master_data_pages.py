@@ -1,6 +1,8 @@
 """The state cell's master-data pages: list, search, add, edit; nobody else may open them."""
 
+import html
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.urls import reverse
@@ -69,6 +71,20 @@ def test_search_finds_by_exact_code_english_or_hindi_name(state, offices):
     page = state.get(url, {"q": "no such department"}).content.decode()
     assert "Nothing found." in page
 
+
+def test_next_page_link_keeps_a_search_with_special_characters(state):
+    Department.objects.bulk_create(
+        Department(code=f"HW{i:02d}", name_en=f"Health & Welfare Unit {i:02d}", name_hi=f"स्वास्थ्य इकाई {i:02d}")
+        for i in range(55)
+    )
+    page = state.get(reverse("directory:list", args=["departments"]), {"q": "Health & Welfare"}).content.decode()
+    assert page.count('href="/state/directory/departments/HW') == 50
+    links = re.findall(r'<a href="(\?[^"]*page=2[^"]*)"', page)
+    assert links, "no link to page 2"
+    query = parse_qs(urlsplit(html.unescape(links[0])).query)
+    assert query["q"] == ["Health & Welfare"] and query["page"] == ["2"]
+    second = state.get(reverse("directory:list", args=["departments"]) + html.unescape(links[0])).content.decode()
+    assert second.count('href="/state/directory/departments/HW') == 5
 
 def test_state_cell_adds_and_edits_a_department(state, users):
     response = state.post(reverse("directory:create", args=["departments"]), {

@@ -2,7 +2,6 @@
 
 import datetime
 import hashlib
-import itertools
 
 import pytest
 import time_machine
