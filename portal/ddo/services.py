@@ -78,6 +78,7 @@ def start_application(*, actor: Actor, data: dict, token: uuid.UUID, language: s
     now = clock.now()
     application = Application(submit_token=token, language=language, created_at=now, updated_at=now)
     _assign(application, data)
+    _refuse_if_registered(application)
     application.save()
     application.number = Application.number_for(application.pk, now.year)
     application.save(update_fields=["number"])
@@ -99,6 +100,7 @@ def update_application(*, actor: Actor, application: Application, data: dict) ->
         raise ApplicationError(_("This application can no longer be changed."))
     before = {name: str(getattr(application, name)) for name in APPLICATION_FIELDS}
     _assign(application, data)
+    _refuse_if_registered(application)
     application.updated_at = clock.now()
     application.save()
     changed = sorted(n for n in APPLICATION_FIELDS if str(getattr(application, n)) != before[n])
@@ -134,6 +136,13 @@ def existing_registration(application: Application) -> Application | None:
     if application.kind == Kind.DDO:
         others = others.filter(ddo_code=application.ddo_code)
     return others.exclude(pk=application.pk).first()
+
+
+def _refuse_if_registered(application: Application) -> None:
+    """Said as early as step 1, so nobody fills in offices for a code already taken."""
+    other = existing_registration(application)
+    if other:
+        raise ApplicationError(conflict_message(other), field="ddo_code" if application.kind == Kind.DDO else "treasury")
 
 
 def conflict_message(other: Application):

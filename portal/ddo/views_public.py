@@ -47,12 +47,16 @@ def register(request):
     if request.method == "POST":
         form = ApplicationForm(request.POST)
         if form.is_valid():
-            application = services.start_application(
-                actor=actor_from_request(request), data=form.cleaned_data,
-                token=form.cleaned_data.get("submit_token") or uuid.uuid4(), language=request.LANGUAGE_CODE,
-            )
-            _allow(request, application)
-            return redirect("ddo:offices", number=application.number)
+            try:
+                application = services.start_application(
+                    actor=actor_from_request(request), data=form.cleaned_data,
+                    token=form.cleaned_data.get("submit_token") or uuid.uuid4(), language=request.LANGUAGE_CODE,
+                )
+            except services.ApplicationError as exc:
+                form.add_error(exc.field, exc.message)
+            else:
+                _allow(request, application)
+                return redirect("ddo:offices", number=application.number)
     else:
         form = ApplicationForm(initial={"submit_token": uuid.uuid4()})
     return render(request, "ddo/register.html", {"form": form, "step": 1})
@@ -64,9 +68,15 @@ def edit(request, number):
         return redirect("ddo:application", number=application.number)
     form = ApplicationForm(request.POST or None, initial=ApplicationForm.initial_from(application))
     if request.method == "POST" and form.is_valid():
-        services.update_application(actor=actor_from_request(request), application=application, data=form.cleaned_data)
-        messages.success(request, _("The details have been saved."))
-        return redirect("ddo:offices" if application.status == Status.DRAFT else "ddo:application", number=application.number)
+        try:
+            services.update_application(actor=actor_from_request(request), application=application,
+                                        data=form.cleaned_data)
+        except services.ApplicationError as exc:
+            form.add_error(exc.field, exc.message)
+        else:
+            messages.success(request, _("The details have been saved."))
+            return redirect("ddo:offices" if application.status == Status.DRAFT else "ddo:application",
+                            number=application.number)
     return render(request, "ddo/register.html", {"form": form, "step": 1, "application": application})
 
 
