@@ -7,6 +7,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("language/", views.set_language, name="set_language"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("state/messages/", views.outbox, name="outbox"),
+    path("state/messages/requeue/", views.outbox_requeue, name="outbox_requeue"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
 ]

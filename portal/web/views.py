@@ -1,13 +1,23 @@
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from portal.accounts.access import require_role
 from portal.accounts.models import Role
+from portal.audit.services import actor_from_request, record
+from portal.fields import normalise_mobile
+from portal.notify import selectors as notify_selectors
+from portal.notify.delivery import requeue_failed
+from portal.notify.models import Message
+from portal.notify.outbox import dispatch
 
 
 def home(request):
@@ -42,6 +52,33 @@ def dashboard(request):
     if role in {Role.DISTRICT, Role.DIVISION, Role.DEPARTMENT}:
         return redirect("ddo:queue")
     return render(request, "web/dashboard.html")
+
+
+@login_required
+def outbox(request):
+    """What the portal sent or is trying to send: for the state cell and the helpdesk to
+    answer "I did not get the SMS". Secrets (OTPs, passwords) are blanked in the preview."""
+    require_role(request.user, Role.STATE, Role.HELPDESK)
+    status, to = request.GET.get("status", ""), request.GET.get("to", "")
+    page = Paginator(notify_selectors.outbox(status=status, to=normalise_mobile(to) if to and "@" not in to else to),
+                     50).get_page(request.GET.get("page"))
+    return render(request, "web/outbox.html", {
+        "page": page, "status": status, "to": to, "statuses": Message.Status.choices,
+        "query": urlencode({k: v for k, v in {"status": status, "to": to}.items() if v}),
+    })
+
+
+@login_required
+@require_POST
+def outbox_requeue(request):
+    require_role(request.user, Role.STATE)
+    ids = [int(i) for i in request.POST.getlist("message") if i.isdigit()]
+    count = requeue_failed(message_ids=ids)
+    record(actor=actor_from_request(request), action="notify.messages.requeued", details={"messages": ids[:100]})
+    for message_id in ids:  # the task leaves alone any that were not failed
+        dispatch(message_id)
+    messages.success(request, ngettext("%(n)d message queued again.", "%(n)d messages queued again.", count) % {"n": count})
+    return redirect("web:outbox")
 
 
 def healthz(request):
