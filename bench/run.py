@@ -219,7 +219,17 @@ def _proc_stat(pid: int) -> tuple[str, int, float] | None:
     return name, int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks
 
 
+def _is_bench_backend(pid: int, database: str) -> bool:
+    """A PostgreSQL backend serving the benchmark database ("postgres: 15/main: user db host ...")."""
+    try:
+        title = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return False
+    return f" {database} " in title
+
+
 def cpu_snapshot(gunicorn_pid: int) -> dict:
+    database = _admin_url(DB_URL)[1]
     server = postgres = 0.0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -230,8 +240,8 @@ def cpu_snapshot(gunicorn_pid: int) -> dict:
         name, ppid, seconds = stat
         if int(entry.name) == gunicorn_pid or ppid == gunicorn_pid:
             server += seconds
-        elif name.startswith("postgres") or name.startswith("postmaster"):
-            postgres += seconds
+        elif name.startswith("postgres") and _is_bench_backend(int(entry.name), database):
+            postgres += seconds  # only the backends of the benchmark database, not other users of the server
     try:
         first = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
         values = [int(v) for v in first]
@@ -254,7 +264,24 @@ def cpu_usage(before: dict, after: dict, wall: float) -> dict:
         "postgres_cores": round((after["postgres"] - before["postgres"]) / wall, 2),
         "machine_busy_fraction": round(busy / total, 3) if total else None,
         "machine_cores_busy": round(busy / ticks / wall, 2) if total else None,
+        # Whatever else ran on the machine meanwhile (other processes, kernel): should be ~0.
+        "other_cores": round(busy / ticks / wall - sum(
+            after[k] - before[k] for k in ("client", "server", "postgres")) / wall, 2) if total else None,
     }
+
+
+def machine_busy(seconds: float = 2.0) -> float | None:
+    """Cores kept busy by anything, sampled over `seconds` while the benchmark is idle."""
+    def sample():
+        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
+        return sum(values), values[3] + values[4]
+    try:
+        total0, idle0 = sample()
+        time.sleep(seconds)
+        total1, idle1 = sample()
+    except (OSError, ValueError):
+        return None
+    return round(((total1 - total0) - (idle1 - idle0)) / os.sysconf("SC_CLK_TCK") / seconds, 2)
 
 
 # --- the HTTP client ----------------------------------------------------------------------
@@ -554,6 +581,7 @@ def machine_facts(pg: dict) -> dict:
         "postgresql_full": pg["version_full"],
         "postgresql_settings": {k: pg[k] for k in ("work_mem", "shared_buffers", "max_connections")},
         "load_generator": "same machine: Python http.client, one process, one thread per client",
+        "loadavg_at_start": Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else None,
     }
 
 
@@ -610,6 +638,12 @@ def print_summary(report: dict) -> None:
               f"{lat['p95'] or 0:>9.1f}{lat['p99'] or 0:>9.1f}{'' if ratio is None else f'{ratio:.3f}':>8}")
     print(f"(ratio = req/s / mean bare req/s = {ratios['bare_rps']})")
     print()
+    print(f"{'CPU, in cores':<17}{'client':>9}{'gunicorn':>9}{'postgres':>9}{'other':>9}{'busy':>9}")
+    for name, r in results.items():
+        cpu = r["cpu"]
+        print(f"{name:<17}{cpu['load_generator_cores']:>9}{cpu['gunicorn_cores']:>9}{cpu['postgres_cores']:>9}"
+              f"{cpu['other_cores']!s:>9}{cpu['machine_cores_busy']!s:>9}")
+    print()
     for name, t in report["targets"].items():
         print(f"  {'PASS' if t['pass'] else 'FAIL'}  {name:<24} {t['value']!s:>8}  (target {t['target']})")
     print(f"  overall: {'PASS' if report['all_targets_met'] else 'FAIL'}")
@@ -626,6 +660,9 @@ def print_summary(report: dict) -> None:
 def main() -> None:
     if CONCURRENCY < 1 or SECONDS <= 0:
         sys.exit("BENCH_CONCURRENCY must be >= 1 and BENCH_SECONDS > 0")
+    idle_busy = machine_busy()
+    if idle_busy is not None and idle_busy > 0.3:
+        log(f"warning: {idle_busy} cores are already busy before the benchmark starts; the numbers will be low")
     var_dir = tempfile.mkdtemp(prefix="portal-bench-")
     env = server_env(var_dir)
     proc = None
@@ -663,7 +700,7 @@ def main() -> None:
             "benchmark": "ddo",
             "timestamp": now.isoformat(timespec="seconds"),
             "date": now.date().isoformat(),
-            "machine": machine_facts(pg),
+            "machine": {**machine_facts(pg), "cores_busy_before_start": idle_busy},
             "config": {
                 "seconds": SECONDS, "warmup_seconds": WARMUP, "concurrency": CONCURRENCY,
                 "gunicorn_workers": WORKERS, "gunicorn_threads": 1, "gunicorn_worker_class": "sync",

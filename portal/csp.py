@@ -1,7 +1,9 @@
 """Content-Security-Policy values: one strict policy for every page, and a narrower one
 for private files (scans) that the review page shows in a frame."""
 
-SCAN_FRAME_CSP = "default-src 'none'; img-src 'self'; object-src 'self'; frame-ancestors 'self'"
+# A scan is a PDF or image (served with nosniff), never HTML; a stricter policy here would
+# stop the browser's own PDF viewer inside the frame.
+SCAN_FRAME_CSP = "frame-ancestors 'self'"
 CSP = "; ".join(
     [
         "default-src 'self'",

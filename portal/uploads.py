@@ -45,7 +45,9 @@ def read_checked(upload, *, allowed: set[str], max_bytes: int) -> tuple[bytes, s
     else:
         try:
             with Image.open(io.BytesIO(data)) as image:
-                image.verify()
+                image.verify()  # structure (PNG checksums)
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()  # every pixel: catches a JPEG cut off in the middle
         except Exception as exc:
             raise ValidationError(_("The image cannot be read. Scan it again."), code="damaged") from exc
     return data, kind

@@ -10,9 +10,10 @@ when refused, and must change it when allowed.
 """
 
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -42,9 +43,11 @@ def user_field(name):
 
 
 def a_scan():
-    from conftest import scan_pdf
+    from portal.pdf import new_document, output
 
-    return {"scan": SimpleUploadedFile("scan.pdf", scan_pdf(), "application/pdf")}
+    pdf = new_document()
+    pdf.add_page()
+    return {"scan": SimpleUploadedFile("scan.pdf", output(pdf), "application/pdf")}
 
 
 @dataclass(frozen=True)
@@ -224,7 +227,17 @@ def visit(world, row: Row, role: str) -> str:
 @pytest.mark.parametrize("row", ROWS, ids=[f"{r.name} {r.url}" for r in ROWS])
 def test_route_answers_each_role_as_the_table_says(world, row):
     problems = [p for p in (visit(world, row, role) for role in ROLES) if p]
-    assert not problems, f"{row.post is None and 'GET' or 'POST'} {row.url}\n" + "\n".join(problems)
+    assert not problems, f"{'GET' if row.post is None else 'POST'} {row.url}\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("row", [r for r in ROWS if r.post is not None], ids=lambda r: f"{r.name} {r.url}")
+def test_action_endpoint_refuses_get_and_changes_nothing(world, row):
+    client = Client()
+    client.force_login(world.users["state"], backend="django.contrib.auth.backends.ModelBackend")
+    before = row.keeps(world) if row.keeps else None
+    assert client.get(row.url.format(**vars(world))).status_code == 405
+    if row.keeps:
+        assert row.keeps(world) == before
 
 
 def test_refused_state_actions_send_no_messages(world):

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from portal.directory.models import Department, District, Office, Treasury
@@ -109,9 +110,13 @@ class OtpForm(PortalForm):
 
 class ScanForm(PortalForm):
     scan = forms.FileField(
-        label=_("Signed and verified form (PDF, JPEG or PNG, up to 5 MB)"),
+        label=_("Signed and verified form (PDF, JPEG or PNG)"),
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scan"].help_text = _("Up to %(mb).0f MB.") % {"mb": settings.SCAN_MAX_BYTES / 1048576}
 
 
 class ReasonForm(PortalForm):

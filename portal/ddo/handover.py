@@ -28,20 +28,25 @@ def send_incoming_otp(*, mobile: str, language: str, ip: str) -> None:
     send_otp(purpose=OTP_PURPOSE, target=mobile, purpose_label=OTP_LABEL, language=language, ip=ip)
 
 
-def request_handover(*, actor: Actor, from_user: User, offices: list, data: dict, otp: str | None) -> Handover:
-    """Filed by the outgoing officer (with the incoming officer's OTP) or by the state cell."""
+def check_handover(*, from_user: User, offices: list, new_mobile: str) -> None:
+    """Everything that would make the request fail, checked before an OTP is spent on it."""
     if not offices:
         raise HandoverError(_("Choose at least one office."))
     held = {g.office_id for g in live_grants_for_offices(offices) if g.user_id == from_user.pk}
     if any(o.pk not in held for o in offices):
         raise HandoverError(_("Only offices in the outgoing officer's charge can be handed over."))
-    if data["new_mobile"] == from_user.mobile:
+    if new_mobile == from_user.mobile:
         raise HandoverError(_("The incoming officer's mobile must differ from the outgoing officer's."))
+    if Handover.objects.filter(state=Handover.State.PENDING, offices__in=offices).exists():
+        raise HandoverError(_("A hand-over of one of these offices is already awaiting approval."))
+
+
+def request_handover(*, actor: Actor, from_user: User, offices: list, data: dict, otp: str | None) -> Handover:
+    """Filed by the outgoing officer (with the incoming officer's OTP) or by the state cell."""
+    check_handover(from_user=from_user, offices=offices, new_mobile=data["new_mobile"])
     if otp is not None:
         verify_otp(purpose=OTP_PURPOSE, target=data["new_mobile"], code=otp)
     with transaction.atomic():
-        if Handover.objects.filter(state=Handover.State.PENDING, offices__in=offices).exists():
-            raise HandoverError(_("A hand-over of one of these offices is already awaiting approval."))
         handover = Handover.objects.create(from_user=from_user, requested_by=actor.user, requested_at=clock.now(), **data)
         handover.offices.set(offices)
         record(actor=actor, action="ddo.handover.requested", target=handover,

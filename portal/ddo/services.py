@@ -138,24 +138,35 @@ def existing_registration(application: Application) -> Application | None:
     return others.exclude(pk=application.pk).first()
 
 
+def _conflict(other: Application) -> ApplicationError:
+    """Another live registration holds this DDO code (a TO: this treasury); say where it stands."""
+    values = {"number": other.number, "status": other.get_status_display()}
+    if other.kind == Kind.TO:
+        field = "treasury"
+        if other.status == Status.APPROVED:
+            message = _("A Treasury Officer of this treasury is already registered (application %(number)s, "
+                        "approved). If charge has changed, the present officer can hand it over from their "
+                        "dashboard, or the state cell can do it.") % values
+        else:
+            message = _("A Treasury Officer's application for this treasury already exists: %(number)s, status: "
+                        "%(status)s. Continue that application with its number instead of starting a new one.") % values
+    else:
+        field = "ddo_code"
+        if other.status == Status.APPROVED:
+            message = _("This DDO code is already registered at this treasury (application %(number)s, approved). "
+                        "If charge has changed, the present officer can hand it over from their dashboard, "
+                        "or the state cell can do it.") % values
+        else:
+            message = _("An application for this DDO code at this treasury already exists: %(number)s, status: "
+                        "%(status)s. Continue that application with its number instead of starting a new one.") % values
+    return ApplicationError(message, field=field)
+
+
 def _refuse_if_registered(application: Application) -> None:
     """Said as early as step 1, so nobody fills in offices for a code already taken."""
     other = existing_registration(application)
     if other:
-        raise ApplicationError(conflict_message(other), field="ddo_code" if application.kind == Kind.DDO else "treasury")
-
-
-def conflict_message(other: Application):
-    if other.status == Status.APPROVED:
-        return _(
-            "This DDO code is already registered at this treasury (application %(number)s, approved). "
-            "If charge has changed, the present officer can hand it over from their dashboard, "
-            "or the state cell can do it."
-        ) % {"number": other.number}
-    return _(
-        "An application for this DDO code at this treasury already exists: %(number)s, status: %(status)s. "
-        "Continue that application with its number instead of starting a new one."
-    ) % {"number": other.number, "status": other.get_status_display()}
+        raise _conflict(other)
 
 
 def submit_application(*, actor: Actor, application: Application, ip: str = "") -> Application:
@@ -166,16 +177,14 @@ def submit_application(*, actor: Actor, application: Application, ip: str = "") 
             return application  # a second click on Submit: nothing more to do
         if not application.offices.exists():
             raise ApplicationError(_("Add at least one office before submitting."))
-        other = existing_registration(application)
-        if other:
-            raise ApplicationError(conflict_message(other), field="ddo_code")
+        _refuse_if_registered(application)
         application.submitted_at = clock.now()
         try:
             with transaction.atomic():
                 _move(application, Status.SUBMITTED, actor=actor)
-        except IntegrityError:
+        except IntegrityError:  # another submission of the same code won the race
             other = existing_registration(application)
-            raise ApplicationError(conflict_message(other) if other else _("Please try again.")) from None
+            raise (_conflict(other) if other else ApplicationError(_("Please try again."))) from None
         _notify(application, "ddo_submitted")
     send_access_otp(application=application, ip=ip)
     return application
@@ -233,9 +242,7 @@ def resubmit(*, actor: Actor, application: Application) -> None:
             _("Print the corrected form, have it signed and verified again, and upload the new scan before resubmitting."),
             field="scan",
         )
-    other = existing_registration(application)
-    if other:
-        raise ApplicationError(conflict_message(other), field="ddo_code")
+    _refuse_if_registered(application)
     _move(application, Status.RESUBMITTED, actor=actor)
 
 

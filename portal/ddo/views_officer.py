@@ -38,7 +38,10 @@ def handover_start(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
+            handovers.check_handover(from_user=request.user, offices=list(data["offices"]), new_mobile=data["new_mobile"])
             handovers.send_incoming_otp(mobile=data["new_mobile"], language=request.user.language, ip=client_ip(request))
+        except handovers.HandoverError as exc:
+            form.add_error(None, exc.message)
         except OtpError as exc:
             form.add_error("new_mobile", exc.message)
         else:

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -55,6 +56,10 @@ def register(request):
             except services.ApplicationError as exc:
                 form.add_error(exc.field, exc.message)
             else:
+                if application.status != Status.DRAFT:  # the form posted again after submission
+                    messages.info(request, _("Application %(number)s is already submitted; open it with the OTP.")
+                                  % {"number": application.number})
+                    return redirect(reverse("ddo:access") + f"?number={application.number}")
                 _allow(request, application)
                 return redirect("ddo:offices", number=application.number)
     else:
@@ -111,6 +116,8 @@ def remove_office(request, number, office_id):
 
 @require_POST
 def submit(request, number):
+    if request.session.get(_PENDING) == number.upper():  # a second click on Submit
+        return redirect("ddo:access_verify")
     application = _application(request, number)
     if application.status != Status.DRAFT:
         return redirect("ddo:application", number=application.number)
@@ -216,7 +223,8 @@ def upload_scan(request, number):
         except ValidationError as exc:
             form.add_error("scan", exc)
         except services.ApplicationError as exc:
-            form.add_error("scan", exc.message)
+            messages.error(request, exc.message)
+            return redirect("ddo:application", number=application.number)
         else:
             messages.success(request, _("The scan has been received."))
             return redirect("ddo:application", number=application.number)

@@ -161,11 +161,14 @@ def test_a_ddo_cannot_hand_over_another_ddos_office(ddo, offices, phone):
     assert not Handover.objects.exists()
 
 
-def test_a_second_pending_hand_over_of_the_same_office_is_refused(ddo, offices, phone):
+def test_a_second_pending_hand_over_of_the_same_office_is_refused_before_any_otp(ddo, offices, phone):
     hand_over(ddo, phone, offices["lucknow"])
-    response = hand_over(ddo, phone, offices["lucknow"], new_mobile="9700011133", new_name_en="Anil Gupta")
+    ddo.cookies["portal_language"] = "en"
+    response = ddo.post(reverse("ddo:handover_start"),
+                        details(offices["lucknow"], new_mobile="9700011133", new_name_en="Anil Gupta"))
     assert response.status_code == 200
     assert "already awaiting approval" in response.content.decode()
+    assert phone.messages("9700011133") == []  # no OTP spent on a request that cannot succeed
     assert Handover.objects.count() == 1
 
 

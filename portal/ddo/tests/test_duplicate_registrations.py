@@ -110,6 +110,21 @@ def test_treasury_officer_gets_one_live_registration_per_treasury(english, geo, 
     assert english.post(reverse("ddo:register"), step1(geo)).status_code == 302
 
 
+def test_treasury_officer_conflict_message_speaks_of_the_treasury_not_a_ddo_code(english, geo, submitted):
+    submitted(kind="to", ddo_code="")
+    message = field_errors(english.post(reverse("ddo:register"), step1(geo, kind="to", ddo_code="")), "treasury")
+    # A TO enters no DDO code; being told "this DDO code" is already taken makes no sense to them.
+    assert "DDO code" not in message
+
+
+def test_application_returned_for_correction_still_holds_the_code(client, geo, submitted, system):
+    first = submitted(stage="scan_received")
+    services.return_for_correction(actor=system, application=first, reason="Seal missing")
+    message = field_errors(client.post(reverse("ddo:register"), step1(geo)), "ddo_code")
+    assert first.number in message
+    assert Application.objects.count() == 1
+
+
 def test_step_one_posted_twice_with_same_token_creates_one_application(client, geo):
     data = step1(geo)
     first = client.post(reverse("ddo:register"), data)
