@@ -81,6 +81,20 @@ def _unit_ids(units) -> list[dict]:
 
 
 @transaction.atomic
+def assign_offices(*, actor: Actor, role: str, offices: list, person: dict, note: str) -> User:
+    """Give offices to the officer with this mobile: their live account of this kind if
+    they have one (they hold charge elsewhere too), else a new account whose one-time
+    password goes to that mobile by SMS. `person`: name_en, name_hi, designation, mobile,
+    email, language."""
+    officer = User.objects.filter(role=role, mobile=person["mobile"], is_active=True).first()
+    if officer is None:
+        return create_user(actor=actor, role=role, units=[{"office": o} for o in offices], note=note, **person)
+    for office in offices:
+        add_grant(actor=actor, user=officer, office=office, note=note)
+    return officer
+
+
+@transaction.atomic
 def add_grant(*, actor: Actor, user: User, note: str = "", **unit) -> Grant:
     grant = Grant.objects.create(user=user, granted_at=clock.now(), granted_by=actor.user, note=note[:200], **unit)
     record(actor=actor, action="accounts.grant.added", target=user, details={"unit": _unit_ids([unit])[0], "note": note})

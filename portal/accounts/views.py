@@ -74,19 +74,22 @@ def password_change(request):
     return render(request, "accounts/password_change.html", {"form": form, "forced": forced})
 
 
-def password_reset(request):
+def _ask_for_otp(request, *, start, session_key: str, next_view: str, template: str):
+    """User ID in, OTP out to the registered mobile; the answer is the same whether or not
+    the user ID exists."""
     form = UserIdForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"].strip()
-        try:
-            services.start_password_reset(username=username, ip=client_ip(request))
-        except OtpError as exc:
-            form.add_error(None, exc.message)
-        else:
-            request.session["reset_username"] = username
-            messages.info(request, _("If this user ID is registered, an OTP has been sent to its registered mobile number."))
-            return redirect("accounts:password_reset_complete")
-    return render(request, "accounts/password_reset.html", {"form": form})
+        start(username=username, ip=client_ip(request))
+        request.session[session_key] = username
+        messages.info(request, _("If this user ID is registered, an OTP has been sent to its registered mobile number."))
+        return redirect(next_view)
+    return render(request, template, {"form": form})
+
+
+def password_reset(request):
+    return _ask_for_otp(request, start=services.start_password_reset, session_key="reset_username",
+                        next_view="accounts:password_reset_complete", template="accounts/password_reset.html")
 
 
 def password_reset_complete(request):
@@ -112,18 +115,8 @@ def password_reset_complete(request):
 
 
 def otp_login(request):
-    form = UserIdForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        username = form.cleaned_data["username"].strip()
-        try:
-            services.start_otp_login(username=username, ip=client_ip(request))
-        except OtpError as exc:
-            form.add_error(None, exc.message)
-        else:
-            request.session["otp_login_username"] = username
-            messages.info(request, _("If this user ID is registered, an OTP has been sent to its registered mobile number."))
-            return redirect("accounts:otp_login_verify")
-    return render(request, "accounts/otp_login.html", {"form": form})
+    return _ask_for_otp(request, start=services.start_otp_login, session_key="otp_login_username",
+                        next_view="accounts:otp_login_verify", template="accounts/otp_login.html")
 
 
 def otp_login_verify(request):

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from portal import clock
 from portal.accounts.access import live_grants_for_offices
 from portal.accounts.models import Role, User
-from portal.accounts.services import add_grant, create_user, revoke_grant
+from portal.accounts.services import assign_offices, revoke_grant
 from portal.audit.services import Actor, record
 from portal.notify.otp import send_otp, verify_otp
 from portal.notify.outbox import queue_sms
@@ -72,16 +72,10 @@ def decide_handover(*, actor: Actor, handover: Handover, approve: bool, reason: 
     note = f"handover {handover.pk}"
     for grant in live_grants_for_offices(offices).filter(user=handover.from_user):
         revoke_grant(actor=actor, grant=grant, note=note)
-    incoming = User.objects.filter(role=role, mobile=handover.new_mobile, is_active=True).first()
-    if incoming:
-        for office in offices:
-            add_grant(actor=actor, user=incoming, office=office, note=note)
-    else:
-        incoming = create_user(
-            actor=actor, role=role, name_en=handover.new_name_en, name_hi=handover.new_name_hi,
-            designation=handover.new_designation, mobile=handover.new_mobile, email=handover.new_email,
-            language=handover.from_user.language, units=[{"office": o} for o in offices], note=note,
-        )
+    incoming = assign_offices(actor=actor, role=role, offices=offices, note=note, person={
+        "name_en": handover.new_name_en, "name_hi": handover.new_name_hi, "designation": handover.new_designation,
+        "mobile": handover.new_mobile, "email": handover.new_email, "language": handover.from_user.language,
+    })
     handover.new_user = incoming
     handover.state = Handover.State.APPROVED
     handover.save()

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal import clock
 from portal.accounts.models import Role, User
-from portal.accounts.services import add_grant, create_user
+from portal.accounts.services import assign_offices
 from portal.audit.services import Actor, record
 from portal.directory.models import Office
 from portal.directory.services import create_office
@@ -259,20 +259,23 @@ def record_hardcopy(*, actor: Actor, application: Application, received_on, refe
            details={"received_on": received_on.isoformat(), "reference": reference})
 
 
+def _send_back(*, actor: Actor, application: Application, to: str, reason: str, stamp: str, template: str) -> None:
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    setattr(application, stamp, clock.now())
+    _move(application, to, actor=actor, reason=reason)
+    _notify(application, template, reason=reason)
+
+
 @transaction.atomic
 def return_for_correction(*, actor: Actor, application: Application, reason: str) -> None:
-    application = Application.objects.select_for_update().get(pk=application.pk)
-    application.returned_at = clock.now()
-    _move(application, Status.RETURNED, actor=actor, reason=reason)
-    _notify(application, "ddo_returned", reason=reason)
+    _send_back(actor=actor, application=application, to=Status.RETURNED, reason=reason, stamp="returned_at",
+               template="ddo_returned")
 
 
 @transaction.atomic
 def reject(*, actor: Actor, application: Application, reason: str) -> None:
-    application = Application.objects.select_for_update().get(pk=application.pk)
-    application.decided_at = clock.now()
-    _move(application, Status.REJECTED, actor=actor, reason=reason)
-    _notify(application, "ddo_rejected", reason=reason)
+    _send_back(actor=actor, application=application, to=Status.REJECTED, reason=reason, stamp="decided_at",
+               template="ddo_rejected")
 
 
 @transaction.atomic
@@ -294,18 +297,11 @@ def approve(*, actor: Actor, application: Application) -> User:
         item.office = office
         item.save(update_fields=["office"])
         offices.append(office)
-    note = f"application {application.number}"
-    # An officer who already holds an account of this kind (charge of another DDO code) keeps it.
-    officer = User.objects.filter(role=role, mobile=application.mobile, is_active=True).first()
-    if officer:
-        for office in offices:
-            add_grant(actor=actor, user=officer, office=office, note=note)
-    else:
-        officer = create_user(
-            actor=actor, role=role, name_en=application.officer_name_en, name_hi=application.officer_name_hi,
-            designation=application.designation, mobile=application.mobile, email=application.email,
-            language=application.language, units=[{"office": o} for o in offices], note=note,
-        )
+    officer = assign_offices(actor=actor, role=role, offices=offices, note=f"application {application.number}", person={
+        "name_en": application.officer_name_en, "name_hi": application.officer_name_hi,
+        "designation": application.designation, "mobile": application.mobile, "email": application.email,
+        "language": application.language,
+    })
     application.officer = officer
     application.decided_at = clock.now()
     _move(application, Status.APPROVED, actor=actor, user_id=officer.username)
