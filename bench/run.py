@@ -139,14 +139,14 @@ def server_env(var_dir: str) -> dict:
 
 
 def manage(env: dict, *args: str) -> str:
-    result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "manage.py", *args], check=False, cwd=ROOT, env=env, capture_output=True, text=True)
     if result.returncode:
         sys.exit(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result.stdout
 
 
 def bench_script(env: dict, *args: str) -> dict:
-    result = subprocess.run([sys.executable, str(ROOT / "bench" / "seed.py"), *args], cwd=ROOT, env=env,
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "seed.py"), *args], check=False, cwd=ROOT, env=env,
                             capture_output=True, text=True)
     if result.returncode:
         sys.exit(f"bench/seed.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
@@ -172,9 +172,8 @@ def gunicorn_path() -> str:
 def start_gunicorn(env: dict, port: int, logfile: Path) -> subprocess.Popen:
     command = [gunicorn_path(), "portal.wsgi:application", "-b", f"127.0.0.1:{port}", "-w", str(WORKERS),
                "--threads", "1", "--chdir", str(ROOT), "--error-logfile", "-", "--log-level", "warning"]
-    out = open(logfile, "wb")
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    out.close()
+    with open(logfile, "wb") as out:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -228,58 +227,96 @@ def _is_bench_backend(pid: int, database: str) -> bool:
     return f" {database} " in title
 
 
-def cpu_snapshot(gunicorn_pid: int) -> dict:
-    database = _admin_url(DB_URL)[1]
-    server = postgres = 0.0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        stat = _proc_stat(int(entry.name))
-        if stat is None:
-            continue
-        name, ppid, seconds = stat
-        if int(entry.name) == gunicorn_pid or ppid == gunicorn_pid:
-            server += seconds
-        elif name.startswith("postgres") and _is_bench_backend(int(entry.name), database):
-            postgres += seconds  # only the backends of the benchmark database, not other users of the server
+def _machine_ticks() -> tuple[int, int]:
+    """(all, idle) CPU ticks of the machine since boot."""
     try:
-        first = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-        values = [int(v) for v in first]
-        total = sum(values[:8])
-        idle = values[3] + values[4]
+        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
     except (OSError, IndexError, ValueError):
-        total = idle = 0
-    return {"client": time.process_time(), "server": server, "postgres": postgres,
-            "machine_total": total, "machine_idle": idle}
+        return 0, 0
+    return sum(values), values[3] + values[4]
 
 
-def cpu_usage(before: dict, after: dict, wall: float) -> dict:
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = after["machine_total"] - before["machine_total"]
-    busy = total - (after["machine_idle"] - before["machine_idle"])
-    return {
-        # CPU seconds per wall second: 1.0 is one whole core.
-        "load_generator_cores": round((after["client"] - before["client"]) / wall, 2),
-        "gunicorn_cores": round((after["server"] - before["server"]) / wall, 2),
-        "postgres_cores": round((after["postgres"] - before["postgres"]) / wall, 2),
-        "machine_busy_fraction": round(busy / total, 3) if total else None,
-        "machine_cores_busy": round(busy / ticks / wall, 2) if total else None,
-        # Whatever else ran on the machine meanwhile (other processes, kernel): should be ~0.
-        "other_cores": round(busy / ticks / wall - sum(
-            after[k] - before[k] for k in ("client", "server", "postgres")) / wall, 2) if total else None,
-    }
+class CpuMonitor(threading.Thread):
+    """Samples the CPU time of gunicorn (master and workers) and of the PostgreSQL backends
+    serving the benchmark database every half second. Per process, so that a backend that
+    exits in between (DB_CONN_MAX_AGE recycles connections) keeps what it used."""
+
+    INTERVAL = 0.5
+
+    def __init__(self, gunicorn_pid: int):
+        super().__init__(daemon=True)
+        self.gunicorn_pid = gunicorn_pid
+        self.database = _admin_url(DB_URL)[1]
+        self.first: dict[int, tuple[str, float]] = {}
+        self.last: dict[int, float] = {}
+        self.done = threading.Event()
+
+    def sample(self, initial: bool = False) -> None:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            pid = int(entry.name)
+            if pid in self.first:
+                stat = _proc_stat(pid)
+                if stat is not None:
+                    self.last[pid] = stat[2]
+                continue
+            stat = _proc_stat(pid)
+            if stat is None:
+                continue
+            name, ppid, seconds = stat
+            if pid == self.gunicorn_pid or ppid == self.gunicorn_pid:
+                group = "server"
+            elif name.startswith("postgres") and _is_bench_backend(pid, self.database):
+                group = "postgres"  # only backends of the benchmark database, not other users of the server
+            else:
+                continue
+            # A process first seen after the start began during the window: all its time counts.
+            self.first[pid] = (group, seconds if initial else 0.0)
+            self.last[pid] = seconds
+
+    def start(self) -> None:
+        self.client0 = time.process_time()
+        self.machine0 = _machine_ticks()
+        self.t0 = time.perf_counter()
+        self.sample(initial=True)
+        super().start()
+
+    def run(self) -> None:
+        while not self.done.wait(self.INTERVAL):
+            self.sample()
+
+    def stop(self) -> dict:
+        self.done.set()
+        self.join()
+        self.sample()
+        wall = time.perf_counter() - self.t0
+        client = time.process_time() - self.client0
+        used = {"server": 0.0, "postgres": 0.0}
+        for pid, (group, first) in self.first.items():
+            used[group] += self.last.get(pid, first) - first
+        total1, idle1 = _machine_ticks()
+        total = total1 - self.machine0[0]
+        busy = total - (idle1 - self.machine0[1])
+        busy_cores = busy / os.sysconf("SC_CLK_TCK") / wall if total else None
+        return {
+            # CPU seconds per wall second: 1.0 is one whole core.
+            "load_generator_cores": round(client / wall, 2),
+            "gunicorn_cores": round(used["server"] / wall, 2),
+            "postgres_cores": round(used["postgres"] / wall, 2),
+            "machine_cores_busy": round(busy_cores, 2) if busy_cores is not None else None,
+            # Whatever else ran on the machine meanwhile (other processes, kernel): should be ~0.
+            "other_cores": round(busy_cores - (client + used["server"] + used["postgres"]) / wall, 2)
+            if busy_cores is not None else None,
+        }
 
 
 def machine_busy(seconds: float = 2.0) -> float | None:
     """Cores kept busy by anything, sampled over `seconds` while the benchmark is idle."""
-    def sample():
-        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
-        return sum(values), values[3] + values[4]
-    try:
-        total0, idle0 = sample()
-        time.sleep(seconds)
-        total1, idle1 = sample()
-    except (OSError, ValueError):
+    total0, idle0 = _machine_ticks()
+    time.sleep(seconds)
+    total1, idle1 = _machine_ticks()
+    if not total1:
         return None
     return round(((total1 - total0) - (idle1 - idle0)) / os.sysconf("SC_CLK_TCK") / seconds, 2)
 
@@ -423,11 +460,12 @@ def run_scenario(name: str, port: int, gunicorn_pid: int, setup, step) -> dict:
     barrier.wait()
     while time.perf_counter() < times["warm_end"]:
         time.sleep(0.01)
-    cpu_before = cpu_snapshot(gunicorn_pid)
+    monitor = CpuMonitor(gunicorn_pid)
+    monitor.start()
     for t in threads:
         t.join()
     wall = max([m["last"] for m in per_thread] + [times["end"]]) - times["warm_end"]
-    cpu_after = cpu_snapshot(gunicorn_pid)
+    cpu = monitor.stop()
 
     latencies = sorted(x for m in per_thread for x in m["latencies"])
     errors = sum(m["errors"] for m in per_thread)
@@ -450,7 +488,7 @@ def run_scenario(name: str, port: int, gunicorn_pid: int, setup, step) -> dict:
         },
         "tcp_connections_opened": sum(m["connections"] for m in per_thread),
         "warmup_ok": sum(m["warm_ok"] for m in per_thread),
-        "cpu": cpu_usage(cpu_before, cpu_after, wall),
+        "cpu": cpu,
     }
     lat = result["latency_ms"]
     log(f"{name:<16} {result['rps']:>8.1f} req/s  p50 {lat['p50']} ms  p95 {lat['p95']} ms  errors {result['errors']}")
@@ -647,6 +685,8 @@ def print_summary(report: dict) -> None:
     for name, t in report["targets"].items():
         print(f"  {'PASS' if t['pass'] else 'FAIL'}  {name:<24} {t['value']!s:>8}  (target {t['target']})")
     print(f"  overall: {'PASS' if report['all_targets_met'] else 'FAIL'}")
+    if report["interference_max_other_cores"] > 0.25:
+        print(f"  warning: other processes used up to {report['interference_max_other_cores']} cores during the run")
     if report.get("queue_queries"):
         print()
         print("Queue page queries (in-process, EXPLAIN ANALYZE in the JSON):")
@@ -695,7 +735,7 @@ def main() -> None:
                                                  f"/state/ddo/?page={math.ceil(seeded['applications_pending'] / PAGE_SIZE)}")
                                     ) if EXPLAIN else {}
         ratios, targets = evaluate(results)
-        now = datetime.datetime.now(datetime.timezone.utc)
+        now = datetime.datetime.now(datetime.UTC)
         report = {
             "benchmark": "ddo",
             "timestamp": now.isoformat(timespec="seconds"),
@@ -716,6 +756,9 @@ def main() -> None:
             "ratios": ratios,
             "targets": targets,
             "all_targets_met": all(t["pass"] for t in targets.values()),
+            # CPU used by processes other than the client, gunicorn and the benchmark's PostgreSQL
+            # backends, in cores: above ~0.25 the machine was shared and the numbers are low.
+            "interference_max_other_cores": max((r["cpu"]["other_cores"] or 0) for r in results.values()),
             "checks": checks,
             "queue_queries": explain,
             "total_seconds": round(time.monotonic() - started, 1),

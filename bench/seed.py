@@ -29,20 +29,27 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.db import Error as DatabaseError  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-from django.db.models import Count  # noqa: E402
-from django.utils import timezone  # noqa: E402
+from django.db import Error as DatabaseError
+from django.db import connection, transaction
+from django.db.models import Count
+from django.utils import timezone
 
-from portal.accounts.models import Role, User  # noqa: E402
-from portal.accounts.services import create_user  # noqa: E402
-from portal.audit.services import Actor  # noqa: E402
-from portal.ddo.models import IN_STATE_QUEUE, Application, ApplicationOffice, Kind, MobileKind, Status  # noqa: E402
-from portal.directory.models import Department, District, Office, Treasury  # noqa: E402
+from portal.accounts.models import Role, User
+from portal.accounts.services import create_user
+from portal.audit.services import Actor
+from portal.ddo.models import (
+    IN_STATE_QUEUE,
+    Application,
+    ApplicationOffice,
+    Kind,
+    MobileKind,
+    Status,
+)
+from portal.directory.models import Department, District, Office, Treasury
 
 PENDING = int(os.environ.get("BENCH_PENDING", "10000"))
 OTHER = int(os.environ.get("BENCH_OTHER", "2000"))

@@ -124,6 +124,17 @@ def issue_temporary_password(*, actor: Actor, user: User) -> None:
 
 
 @transaction.atomic
+def set_language(*, user: User, language: str, ip: str) -> None:
+    """The officer's language for SMS and PDFs follows the switch they use on the pages."""
+    if language not in ("hi", "en") or user.language == language:
+        return
+    User.objects.filter(pk=user.pk).update(language=language)
+    record(actor=Actor(user=user, role=user.role, ip=ip), action="accounts.language.changed", target=user,
+           details={"from": user.language, "to": language})
+    user.language = language
+
+
+@transaction.atomic
 def set_active(*, actor: Actor, user: User, active: bool, reason: str) -> None:
     if actor.user is not None and actor.user.pk == user.pk:
         raise AccountError(_("You cannot deactivate your own account."))

@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
@@ -10,6 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from portal.accounts import services as account_services
 from portal.accounts.access import require_role
 from portal.accounts.models import Role
 from portal.audit.services import actor_from_request, record
@@ -18,6 +18,7 @@ from portal.notify import selectors as notify_selectors
 from portal.notify.delivery import requeue_failed
 from portal.notify.models import Message
 from portal.notify.outbox import dispatch
+from portal.ratelimit import client_ip
 
 
 def home(request):
@@ -36,8 +37,8 @@ def set_language(request):
             settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
             secure=settings.LANGUAGE_COOKIE_SECURE, samesite="Lax",
         )
-        if request.user.is_authenticated and request.user.language != language:
-            get_user_model().objects.filter(pk=request.user.pk).update(language=language)
+        if request.user.is_authenticated:
+            account_services.set_language(user=request.user, language=language, ip=client_ip(request))
     return response
 
 
