@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import translation
 
 from portal.accounts.models import Role, User
 from portal.accounts.services import create_user, temporary_password
@@ -19,6 +20,14 @@ from portal.directory.models import Department, District, Division, Treasury
 from portal.pdf import new_document, output
 
 DEMO_NOTE = "demo account"
+
+
+def _label(role: str) -> str:
+    labels = []
+    for language in ("en", "hi"):
+        with translation.override(language):
+            labels.append(str(Role(role).label))
+    return " / ".join(labels)
 
 
 def _scan_pdf(text: str) -> bytes:
@@ -37,7 +46,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             logins = self._accounts()
             self._applications()
-        lines = [f"{role:<34} {username:<10} {password}" for role, username, password in logins]
+        lines = [f"{username:<10} {password:<14} {role}" for role, username, password in logins]
         text = "\n".join(["Demo log-ins (officers: user ID + password; employee: user ID + OTP from the demo SMS inbox)",
                           *lines])
         (settings.VAR_DIR / "demo-logins.txt").write_text(text + "\n")
@@ -77,7 +86,7 @@ class Command(BaseCommand):
         for key, role, name_en, name_hi, designation, mobile, units in specs:
             user, password = self._user(key=key, role=role, name_en=name_en, name_hi=name_hi, designation=designation,
                                         mobile=mobile, units=units)
-            rows.append((str(Role(role).label), user.username, password))
+            rows.append((_label(role), user.username, password))
         ddo_user = self._approved_officer(Kind.DDO, "9000000011", "2661", "Ravi Kumar Verma", "रवि कुमार वर्मा")
         to_user = self._approved_officer(Kind.TO, "9000000012", "", "Sunita Srivastava", "सुनीता श्रीवास्तव")
         for officer in (ddo_user, to_user):
@@ -85,15 +94,15 @@ class Command(BaseCommand):
             officer.set_password(password)
             officer.must_change_password = False
             officer.save()
-            rows.append((str(Role(officer.role).label), officer.username, password))
+            rows.append((_label(officer.role), officer.username, password))
         office = ddo_user.grants.filter(revoked_at__isnull=True).first().office
         user, password = self._user(key="operator", role=Role.OPERATOR, name_en="Office Operator",
                                     name_hi="कार्यालय ऑपरेटर", designation="Computer Operator", mobile="9000000006",
                                     units=[{"office": office}])
-        rows.append((str(Role.OPERATOR.label), user.username, password))
+        rows.append((_label(Role.OPERATOR), user.username, password))
         user, password = self._user(key="employee", role=Role.BENEFICIARY, name_en="Demo Employee",
                                     name_hi="डेमो कर्मचारी", designation="Assistant", mobile="9000000007", units=[])
-        rows.append((str(Role.BENEFICIARY.label), user.username, password))
+        rows.append((_label(Role.BENEFICIARY), user.username, password))
         return rows
 
     def _application(self, *, kind, mobile, ddo_code, name_en, name_hi, treasury, district, department, office_name):
