@@ -33,6 +33,8 @@ def scope_for(user) -> Scope:
         return cached
     if not user.is_authenticated or not user.is_active:
         scope = Scope(role="", state_wide=False, units=())
+    elif user.role in STATE_WIDE:
+        scope = Scope(role=user.role, state_wide=True, units=())
     else:
         units = tuple(
             tuple(sorted(g.unit().items()))
@@ -56,8 +58,11 @@ def scope_q(scope: Scope, paths: dict[str, str]) -> Q:
     return q
 
 
-def scoped(queryset, user, paths: dict[str, str]):
-    return queryset.filter(scope_q(scope_for(user), paths)).distinct()
+def scoped(queryset, user, paths: dict[str, str], *, distinct: bool = False):
+    """`distinct` only for paths through a to-many relation: on a plain foreign-key path it
+    would make PostgreSQL de-duplicate every row of a large list for nothing."""
+    queryset = queryset.filter(scope_q(scope_for(user), paths))
+    return queryset.distinct() if distinct else queryset
 
 
 def get_scoped_or_404(queryset, user, paths: dict[str, str], **lookup):

@@ -7,6 +7,7 @@ from portal.directory.models import Department, District, Division
 from portal.fields import (
     DevanagariField,
     EnglishNameField,
+    FastSelect,
     MobileField,
     OtpField,
     PortalForm,
@@ -140,9 +141,11 @@ class OfficerAccountForm(PortalForm):
     mobile = MobileField(label=_("Mobile number"))
     email = forms.EmailField(label=_("Email"), required=False)
     language = forms.ChoiceField(label=_("Language for SMS"), choices=[("hi", "हिन्दी"), ("en", "English")])
-    district = forms.ModelChoiceField(District.objects.all(), label=_("District"), required=False)
-    division = forms.ModelChoiceField(Division.objects.all(), label=_("Division"), required=False)
-    department = forms.ModelChoiceField(Department.objects.filter(active=True), label=_("Department"), required=False)
+    district = forms.ModelChoiceField(District.objects.all(), label=_("District"), required=False, widget=FastSelect)
+    division = forms.ModelChoiceField(Division.objects.all(), label=_("Division"), required=False, widget=FastSelect)
+    department = forms.ModelChoiceField(
+        Department.objects.filter(active=True), label=_("Department"), required=False, widget=FastSelect
+    )
 
     def clean(self):
         data = super().clean()

@@ -3,9 +3,11 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from portal.directory.models import Department, District, Office, Treasury
+from portal.directory.selectors import use_cached_choices
 from portal.fields import (
     DevanagariField,
     EnglishNameField,
+    FastSelect,
     MobileField,
     OtpField,
     PortalForm,
@@ -21,10 +23,12 @@ class ApplicationForm(PortalForm):
     officer_name_en = EnglishNameField(label=_("Officer's name in English"))
     officer_name_hi = DevanagariField(label=_("Officer's name in Hindi"))
     kind = forms.ChoiceField(label=_("Registering as"), choices=Kind.choices, widget=forms.RadioSelect)
-    department = forms.ModelChoiceField(Department.objects.filter(active=True), label=_("Department"))
-    district = forms.ModelChoiceField(District.objects.all(), label=_("District"))
+    department = forms.ModelChoiceField(
+        Department.objects.filter(active=True), label=_("Department"), widget=FastSelect
+    )
+    district = forms.ModelChoiceField(District.objects.all(), label=_("District"), widget=FastSelect)
     treasury = forms.ModelChoiceField(
-        Treasury.objects.filter(active=True), label=_("Treasury"),
+        Treasury.objects.filter(active=True), label=_("Treasury"), widget=FastSelect,
         help_text=_("The treasury that issued your DDO code; a TO chooses their own treasury."),
     )
     ddo_code = forms.RegexField(
@@ -50,6 +54,10 @@ class ApplicationForm(PortalForm):
         "ddo_code", "mobile", "mobile_kind", "no_cug_declared", "email",
         "controlling_officer_name", "controlling_officer_designation",
     ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        use_cached_choices(self, {"department": Department, "district": District, "treasury": Treasury})
 
     @classmethod
     def initial_from(cls, application: Application) -> dict:
@@ -79,8 +87,10 @@ class OfficeForm(PortalModelForm):
     name_en = forms.CharField(label=_("Office name in English"), max_length=200)
     name_hi = DevanagariField(label=_("Office name in Hindi"), max_length=200)
     address = forms.CharField(label=_("Address"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
-    district = forms.ModelChoiceField(District.objects.all(), label=_("District"))
-    department = forms.ModelChoiceField(Department.objects.filter(active=True), label=_("Department"))
+    district = forms.ModelChoiceField(District.objects.all(), label=_("District"), widget=FastSelect)
+    department = forms.ModelChoiceField(
+        Department.objects.filter(active=True), label=_("Department"), widget=FastSelect
+    )
     office_type = forms.ChoiceField(label=_("Office type"), choices=[("", "---------")] + list(Office.OfficeType.choices))
     headcount = forms.IntegerField(
         label=_("Approximate number of employees (DDO) or pensioners (TO)"), min_value=1, max_value=500000,
@@ -90,6 +100,10 @@ class OfficeForm(PortalModelForm):
     class Meta:
         model = ApplicationOffice
         fields = ["name_en", "name_hi", "address", "district", "department", "office_type", "headcount"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        use_cached_choices(self, {"department": Department, "district": District})
 
 
 class NumberForm(PortalForm):
@@ -136,10 +150,14 @@ class QueueFilterForm(PortalForm):
     status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("", _("All waiting with the state cell"))] + [
                                    (s.value, s.label) for s in Status if s != Status.DRAFT] + [("all", _("All"))])
-    district = forms.ModelChoiceField(District.objects.all(), label=_("District"), required=False)
-    department = forms.ModelChoiceField(Department.objects.all(), label=_("Department"), required=False)
+    district = forms.ModelChoiceField(District.objects.all(), label=_("District"), required=False, widget=FastSelect)
+    department = forms.ModelChoiceField(Department.objects.all(), label=_("Department"), required=False, widget=FastSelect)
     age = forms.ChoiceField(label=_("Waiting for"), required=False, choices=[("", _("Any time"))] + AGE_BUCKETS)
     q = forms.CharField(label=_("Application number, DDO code, name or mobile"), required=False, max_length=60)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        use_cached_choices(self, {"department": Department, "district": District})
 
 
 class HandoverForm(PortalForm):

@@ -93,7 +93,11 @@ class Application(models.Model):
                 name="ddo_one_live_to_application_per_treasury",
             ),
         ]
-        indexes = [models.Index(fields=["status", "submitted_at"])]
+        indexes = [
+            models.Index(fields=["status", "submitted_at"]),
+            # The state cell's queue: waiting applications, oldest first (migration 0002).
+            models.Index(fields=["submitted_at", "id"], condition=Q(status__in=IN_STATE_QUEUE), name="ddo_queue_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.number or f"draft {self.pk}"

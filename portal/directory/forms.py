@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from portal.fields import DevanagariField, PortalForm, PortalModelForm
+from portal.fields import DevanagariField, FastSelect, PortalForm, PortalModelForm
 
 from .models import Department, District, Office, Treasury
 
@@ -18,7 +18,7 @@ class DepartmentForm(PortalModelForm):
 class TreasuryForm(PortalModelForm):
     name_hi = DevanagariField(label=_("name in Hindi"), max_length=200)
     district = forms.ModelChoiceField(
-        District.objects.all(), to_field_name="lgd_code", required=False, label=_("district")
+        District.objects.all(), to_field_name="lgd_code", required=False, label=_("district"), widget=FastSelect
     )
 
     class Meta:
@@ -31,11 +31,15 @@ class OfficeForm(PortalModelForm):
     code = forms.CharField(
         label=_("office code"), max_length=16, required=False, help_text=_("Leave empty to have a code assigned.")
     )
-    district = forms.ModelChoiceField(District.objects.all(), to_field_name="lgd_code", label=_("district"))
-    department = forms.ModelChoiceField(
-        Department.objects.filter(active=True), to_field_name="code", label=_("department")
+    district = forms.ModelChoiceField(
+        District.objects.all(), to_field_name="lgd_code", label=_("district"), widget=FastSelect
     )
-    treasury = forms.ModelChoiceField(Treasury.objects.filter(active=True), to_field_name="code", label=_("treasury"))
+    department = forms.ModelChoiceField(
+        Department.objects.filter(active=True), to_field_name="code", label=_("department"), widget=FastSelect
+    )
+    treasury = forms.ModelChoiceField(
+        Treasury.objects.filter(active=True), to_field_name="code", label=_("treasury"), widget=FastSelect
+    )
     ddo_code = forms.RegexField(
         regex=r"^\d{4,10}$",
         required=False,

@@ -9,10 +9,13 @@ from portal.audit.services import Actor, record
 
 from .imports import ImportRejected, ImportReport, new_row_defaults, read_table, row_of
 from .models import Office
+from .selectors import forget_choices
 
 
 def _save_with_code(obj) -> None:
     """Offices without a code get one made from their row id: unique without a counter table."""
+    forget_choices()
+    transaction.on_commit(forget_choices)  # again, in case a page cached the old list meanwhile
     if isinstance(obj, Office) and not obj.code:
         obj.code = f"new-{uuid.uuid4().hex[:12]}"
         obj.save()

@@ -1,7 +1,27 @@
 from django.conf import settings
 from django.utils import translation
 
+from portal import clock
 from portal.csp import CSP
+
+
+class IdleSessionMiddleware:
+    """Keeps a session alive while it is used: its expiry (SESSION_COOKIE_AGE after the last
+    save) is pushed forward when it is older than SESSION_RENEW_SECONDS. Saving on every
+    request would cost a database write per page for nothing."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and not session.is_empty():
+            now = int(clock.now().timestamp())
+            # A session saved anyway (log-in, a form step) counts as renewed now.
+            if session.modified or now - session.get("_renewed", 0) >= settings.SESSION_RENEW_SECONDS:
+                session["_renewed"] = now
+        return response
 
 
 class LanguageMiddleware:

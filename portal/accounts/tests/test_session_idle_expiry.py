@@ -1,4 +1,4 @@
-"""Thirty minutes without a request ends a session; every request renews it."""
+"""Thirty minutes without a request ends a session; using it renews it (at most once a minute)."""
 
 import datetime
 
@@ -34,7 +34,9 @@ def expiry(client):
 
 def test_idle_timeout_settings_match_the_policy(settings):
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    # Renewed at most once a minute by IdleSessionMiddleware instead of a write per request.
+    assert settings.SESSION_SAVE_EVERY_REQUEST is False
+    assert settings.SESSION_RENEW_SECONDS == 60
     assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
 
 
@@ -81,3 +83,15 @@ def test_expired_session_stays_ended_even_if_the_officer_comes_back_later(client
         response = client.get(PAGE)
         assert response.status_code == 302
         assert response.url.startswith(LOGIN)
+
+
+def test_requests_within_a_minute_do_not_rewrite_the_session(client, officer):
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        log_in(client, officer)
+        first = expiry(client)
+        clock.shift(datetime.timedelta(seconds=30))
+        client.get("/dashboard/", follow=True)
+        assert expiry(client) == first  # no write for a request 30 s later
+        clock.shift(datetime.timedelta(seconds=31))
+        client.get("/dashboard/", follow=True)
+        assert expiry(client) == timezone.now() + datetime.timedelta(minutes=30)
