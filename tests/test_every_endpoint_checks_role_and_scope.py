@@ -211,7 +211,6 @@ def visit(world, row: Row, role: str) -> str:
         else:
             response = client.post(url, row.post() if callable(row.post) else row.post)
         got, expected = outcome(response), row.outcomes()[role]
-        response.close()
         if got != expected:
             problems.append(f"{role}: expected {expected}, got {got}")
         if row.keeps:
