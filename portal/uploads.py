@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
+from portal.i18n import later
+
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
 EXTENSION = {PDF: "pdf", JPEG: "jpg", PNG: "png"}
 SCAN_TYPES = {PDF, JPEG, PNG}
@@ -25,9 +27,9 @@ def sniff(head: bytes) -> str | None:
 def read_checked(upload, *, allowed: set[str], max_bytes: int) -> tuple[bytes, str]:
     """The file's bytes and real type, or a ValidationError that says what is wrong."""
     if upload.size > max_bytes:
+        size, limit = upload.size / 1048576, max_bytes / 1048576
         raise ValidationError(
-            _("The file is %(size).1f MB; the limit is %(limit).0f MB.")
-            % {"size": upload.size / 1048576, "limit": max_bytes / 1048576},
+            later(lambda: _("The file is %(size).1f MB; the limit is %(limit).0f MB.") % {"size": size, "limit": limit}),
             code="too_big",
         )
     data = upload.read()

@@ -12,6 +12,7 @@ from portal.fields import (
     OtpField,
     PortalForm,
 )
+from portal.i18n import later
 
 from .models import Role
 
@@ -152,7 +153,8 @@ class OfficerAccountForm(PortalForm):
         role = data.get("role")
         needs = {Role.DISTRICT: "district", Role.DIVISION: "division", Role.DEPARTMENT: "department"}.get(role)
         if needs and not data.get(needs):
-            self.add_error(needs, _("Choose the %(scope)s this officer looks after.") % {"scope": self.fields[needs].label})
+            label = self.fields[needs].label
+            self.add_error(needs, later(lambda: _("Choose the %(scope)s this officer looks after.") % {"scope": label}))
         unit = {}
         if role == Role.DISTRICT:
             unit = {"district": data.get("district")}

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal import clock, ratelimit
 from portal.audit.services import Actor, record
+from portal.i18n import later
 from portal.notify.otp import OtpError, send_otp, verify_otp, wrong_code_error
 from portal.notify.outbox import queue_email, queue_sms
 
@@ -175,11 +176,9 @@ def authenticate_officer(*, username: str, password: str, ip: str) -> User:
     if user.locked_until and user.locked_until > now:
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
         record(actor=actor, action="auth.login.failed", target=user, details={"reason": "locked"})
-        raise AccountError(
-            _("This account is locked after repeated wrong passwords. Try again in %(m)d minutes or reset your password.")
-            % {"m": minutes},
-            "locked",
-        )
+        raise AccountError(later(lambda: _(
+            "This account is locked after repeated wrong passwords. Try again in %(m)d minutes or reset your password."
+        ) % {"m": minutes}), "locked")
     if not user.check_password(password):
         _count_failure(user, actor)
         raise AccountError(LOGIN_FAILED, "failed")

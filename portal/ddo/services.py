@@ -13,6 +13,7 @@ from portal.accounts.services import assign_offices
 from portal.audit.services import Actor, record
 from portal.directory.models import Office
 from portal.directory.services import create_office
+from portal.i18n import later
 from portal.notify.otp import send_otp, verify_otp
 from portal.notify.outbox import queue_email, queue_sms
 from portal.uploads import SCAN_TYPES, read_checked, server_name
@@ -45,10 +46,9 @@ class ApplicationError(Exception):
 
 def _move(application: Application, to: str, *, actor: Actor, reason: str = "", **details) -> None:
     if to not in TRANSITIONS[application.status]:
-        raise ApplicationError(
-            _("This application is %(status)s; it cannot be moved to %(to)s.")
-            % {"status": application.get_status_display(), "to": Status(to).label}
-        )
+        status = application.status
+        raise ApplicationError(later(lambda: _("This application is %(status)s; it cannot be moved to %(to)s.")
+                                     % {"status": Status(status).label, "to": Status(to).label}))
     previous = application.status
     application.status = to
     application.updated_at = clock.now()
@@ -113,7 +113,7 @@ def add_office(*, actor: Actor, application: Application, data: dict) -> Applica
     if not application.is_editable:
         raise ApplicationError(_("This application can no longer be changed."))
     if application.offices.count() >= MAX_OFFICES:
-        raise ApplicationError(_("An application can list at most %(n)d offices.") % {"n": MAX_OFFICES})
+        raise ApplicationError(later(lambda: _("An application can list at most %(n)d offices.") % {"n": MAX_OFFICES}))
     office = ApplicationOffice.objects.create(application=application, **data)
     record(actor=actor, action="ddo.application.office_added", target=application, details={"office": office.name_en})
     return office
@@ -140,25 +140,29 @@ def existing_registration(application: Application) -> Application | None:
 
 def _conflict(other: Application) -> ApplicationError:
     """Another live registration holds this DDO code (a TO: this treasury); say where it stands."""
-    values = {"number": other.number, "status": other.get_status_display()}
+    number, status = other.number, other.status
+
+    def values():
+        return {"number": number, "status": Status(status).label}
+
     if other.kind == Kind.TO:
         field = "treasury"
         if other.status == Status.APPROVED:
-            message = _("A Treasury Officer of this treasury is already registered (application %(number)s, "
+            message = later(lambda: _("A Treasury Officer of this treasury is already registered (application %(number)s, "
                         "approved). If charge has changed, the present officer can hand it over from their "
-                        "dashboard, or the state cell can do it.") % values
+                        "dashboard, or the state cell can do it.") % values())
         else:
-            message = _("A Treasury Officer's application for this treasury already exists: %(number)s, status: "
-                        "%(status)s. Continue that application with its number instead of starting a new one.") % values
+            message = later(lambda: _("A Treasury Officer's application for this treasury already exists: %(number)s, status: "
+                        "%(status)s. Continue that application with its number instead of starting a new one.") % values())
     else:
         field = "ddo_code"
         if other.status == Status.APPROVED:
-            message = _("This DDO code is already registered at this treasury (application %(number)s, approved). "
+            message = later(lambda: _("This DDO code is already registered at this treasury (application %(number)s, approved). "
                         "If charge has changed, the present officer can hand it over from their dashboard, "
-                        "or the state cell can do it.") % values
+                        "or the state cell can do it.") % values())
         else:
-            message = _("An application for this DDO code at this treasury already exists: %(number)s, status: "
-                        "%(status)s. Continue that application with its number instead of starting a new one.") % values
+            message = later(lambda: _("An application for this DDO code at this treasury already exists: %(number)s, status: "
+                        "%(status)s. Continue that application with its number instead of starting a new one.") % values())
     return ApplicationError(message, field=field)
 
 

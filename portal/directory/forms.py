@@ -3,6 +3,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from portal.fields import DevanagariField, FastSelect, PortalForm, PortalModelForm
+from portal.i18n import later
 
 from .models import Department, District, Office, Treasury
 
@@ -67,8 +68,8 @@ class ImportForm(PortalForm):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > settings.IMPORT_MAX_BYTES:
+            size, limit = upload.size / 1048576, settings.IMPORT_MAX_BYTES / 1048576
             raise forms.ValidationError(
-                _("The file is %(size).1f MB; the limit is %(limit).0f MB.")
-                % {"size": upload.size / 1048576, "limit": settings.IMPORT_MAX_BYTES / 1048576}
+                later(lambda: _("The file is %(size).1f MB; the limit is %(limit).0f MB.") % {"size": size, "limit": limit})
             )
         return upload

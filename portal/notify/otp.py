@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from portal import clock, ratelimit
+from portal.i18n import later
 
 from .models import OneTimePassword
 from .outbox import queue_email, queue_sms
@@ -45,14 +46,11 @@ def send_otp(*, purpose: str, target: str, purpose_label, language: str, ip: str
     last = OneTimePassword.objects.filter(purpose=purpose, target=target).order_by("-created_at").first()
     if last and (now - last.created_at).total_seconds() < settings.OTP_RESEND_SECONDS:
         wait = settings.OTP_RESEND_SECONDS - int((now - last.created_at).total_seconds())
-        raise OtpError(
-            ngettext(
-                "An OTP was sent just now. You can ask for another in %(n)d second.",
-                "An OTP was sent just now. You can ask for another in %(n)d seconds.",
-                wait,
-            ) % {"n": wait},
-            "cooldown",
-        )
+        raise OtpError(later(lambda: ngettext(
+            "An OTP was sent just now. You can ask for another in %(n)d second.",
+            "An OTP was sent just now. You can ask for another in %(n)d seconds.",
+            wait,
+        ) % {"n": wait}), "cooldown")
     hour_ago = now - datetime.timedelta(hours=1)
     if OneTimePassword.objects.filter(target=target, created_at__gte=hour_ago).count() >= settings.OTP_HOURLY_CAP:
         raise OtpError(_("Too many OTPs were sent to this number in the last hour. Please try again later."), "cap")
@@ -78,11 +76,9 @@ def send_otp(*, purpose: str, target: str, purpose_label, language: str, ip: str
 def wrong_code_error(left: int) -> OtpError:
     if left <= 0:
         return OtpError(_("The OTP is not correct. No attempts left: ask for a new OTP."), "wrong")
-    return OtpError(
-        ngettext("The OTP is not correct. %(n)d attempt left.", "The OTP is not correct. %(n)d attempts left.", left)
-        % {"n": left},
-        "wrong",
-    )
+    return OtpError(later(lambda: ngettext(
+        "The OTP is not correct. %(n)d attempt left.", "The OTP is not correct. %(n)d attempts left.", left
+    ) % {"n": left}), "wrong")
 
 
 def verify_otp(*, purpose: str, target: str, code: str, consume: bool = True) -> None:

@@ -34,7 +34,7 @@ def browser(client, officer):
 
 
 def field_error(response, name) -> str:
-    match = re.search(rf'<p class="error" id="id_{name}_error">(.*?)</p>', response.content.decode(), re.DOTALL)
+    match = re.search(rf'<p class="error" id="id_{name}_error"><span>(.*?)</span>', response.content.decode(), re.DOTALL)
     return html.unescape(match.group(1)) if match else ""
 
 

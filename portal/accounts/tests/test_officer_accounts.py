@@ -46,7 +46,7 @@ def account(**overrides):
 
 
 def field_error(response, name) -> str:
-    match = re.search(rf'<p class="error" id="id_{name}_error">(.*?)</p>', response.content.decode(), re.DOTALL)
+    match = re.search(rf'<p class="error" id="id_{name}_error"><span>(.*?)</span>', response.content.decode(), re.DOTALL)
     return html.unescape(match.group(1)) if match else ""
 
 

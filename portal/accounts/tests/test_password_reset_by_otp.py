@@ -44,7 +44,7 @@ def complete(client, otp, password=NEW, again=None):
 
 def field_error(response, name) -> str:
     """The error text shown next to a field, as the officer reads it."""
-    match = re.search(rf'<p class="error" id="id_{name}_error">(.*?)</p>', response.content.decode(), re.DOTALL)
+    match = re.search(rf'<p class="error" id="id_{name}_error"><span>(.*?)</span>', response.content.decode(), re.DOTALL)
     return html.unescape(match.group(1)) if match else ""
 
 

@@ -36,7 +36,11 @@ def office_post(geo):
 
 def field_errors(response, field):
     assert response.status_code == 200, "the form should be shown again, not accepted"
-    return " ".join(response.context["form"].errors.get(field, []))
+    from django.utils import translation
+
+    # Errors are translated when shown; read them in the language of the page.
+    with translation.override(response.wsgi_request.LANGUAGE_CODE):
+        return " ".join(str(e) for e in response.context["form"].errors.get(field, []))
 
 
 @pytest.fixture

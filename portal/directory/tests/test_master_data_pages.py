@@ -157,7 +157,7 @@ def test_invalid_input_rerenders_with_error_beside_field_and_typed_values_kept(s
     assert Office.objects.count() == before
     assert "Please correct the fields marked below." in page
     for field in ("name_hi", "district", "ddo_code", "headcount"):
-        assert re.search(rf'<p class="error" id="id_{field}_error">[^<]+</p>\s*<(input|select|textarea)[^>]*'
+        assert re.search(rf'<p class="error" id="id_{field}_error"><span>[^<]+</span>.*?</p>\s*<(input|select|textarea)[^>]*'
                          rf'name="{field}"', page), field
     assert "Type this in Hindi (Devanagari script)." in page
     assert "A DDO office needs its DDO code." in page
@@ -171,7 +171,7 @@ def test_duplicate_department_code_is_refused_beside_the_code(state):
     response = state.post(reverse("directory:create", args=["departments"]), {
         "code": "DEP010", "name_en": "Another", "name_hi": "दूसरा विभाग", "active": "on"})
     assert response.status_code == 200
-    assert re.search(r'id="id_code_error">[^<]*already exists', response.content.decode())
+    assert re.search(r'id="id_code_error"><span>[^<]*already exists', response.content.decode())
     assert Department.objects.get(code="DEP010").name_en == "Basic Education"
 
 

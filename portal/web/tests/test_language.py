@@ -118,3 +118,20 @@ def test_switch_marks_the_current_language_as_pressed(client):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = client.get("/").content.decode()
     assert re.search(r'value="en" lang="en" aria-pressed="true"', page)
+
+
+@pytest.mark.django_db
+def test_a_field_error_is_shown_in_hindi_and_in_english(client):
+    """Hindi first on a Hindi page, with the English text beside it (and the other way round)."""
+    from django.urls import reverse
+
+    response = client.post(reverse("ddo:register"), {"mobile": "12345", "officer_name_hi": "Ravi"})
+    page = response.content.decode()
+    error = page.split('id="id_mobile_error">', 1)[1].split("</p>", 1)[0]
+    assert "10 अंकों" in error or "मोबाइल" in error  # Hindi first
+    assert 'lang="en"' in error and "Enter a 10-digit Indian mobile number" in error
+
+    client.cookies["portal_language"] = "en"
+    page = client.post(reverse("ddo:register"), {"mobile": "12345"}).content.decode()
+    error = page.split('id="id_mobile_error">', 1)[1].split("</p>", 1)[0]
+    assert error.index("Enter a 10-digit") < error.index('lang="hi"')
