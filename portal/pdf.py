@@ -118,3 +118,106 @@ def write_lines(pdf: FPDF, x: float, y: float, width: float, height: float, text
         pdf.cell(width, height, line)
     pdf.set_font(family, style, size)
     return len(lines) * height
+
+
+def bilingual(text, language: str) -> str:
+    """The recipient's language first, then the other: forms are always bilingual.
+    `text` is a message id or a lazy translation (such as a choice label)."""
+    from django.utils import translation
+    from django.utils.functional import Promise
+    from django.utils.translation import gettext
+
+    order = ("hi", "en") if language == "hi" else ("en", "hi")
+    parts = []
+    for code in order:
+        with translation.override(code):
+            parts.append(str(text) if isinstance(text, Promise) else gettext(text))
+    return parts[0] if parts[0] == parts[1] else f"{parts[0]} / {parts[1]}"
+
+
+SCHEME_HI = "पं. दीनदयाल उपाध्याय राज्य कर्मचारी कैशलेस चिकित्सा योजना"
+SCHEME_EN = "Pandit Deendayal Upadhyay State Employees Cashless Treatment Scheme, Uttar Pradesh"
+
+
+class FormWriter:
+    """Headings, label/value rows and paragraphs for the portal's bilingual A4 forms."""
+
+    def __init__(self, pdf: FPDF, language: str):
+        self.pdf = pdf
+        self.language = language
+        self.left = pdf.l_margin
+        self.width = pdf.w - pdf.l_margin - pdf.r_margin
+
+    def b(self, text) -> str:
+        return bilingual(text, self.language)
+
+    def text(self, value: str, *, w: float | None = None, h: float = 5, x: float | None = None) -> None:
+        pdf = self.pdf
+        pdf.set_y(pdf.get_y() + write_lines(pdf, self.left if x is None else x, pdf.get_y(), w or self.width, h, value))
+
+    def header(self, *, title, number_label, number: str, date_label=None, date=None, qr_text: str) -> None:
+        pdf = self.pdf
+        pdf.image(qr_png(qr_text, scale=3), x=pdf.w - pdf.r_margin - 30, y=10, w=30, h=30)
+        pdf.set_y(10)
+        pdf.set_font("noto", "B", 13)
+        self.text(SCHEME_HI, w=self.width - 34, h=7)
+        pdf.set_font("noto", "B", 10)
+        self.text(SCHEME_EN, w=self.width - 34)
+        pdf.ln(2)
+        pdf.set_font("noto", "B", 12)
+        self.text(self.b(title), w=self.width - 34, h=6)
+        pdf.set_font("noto", "", 10)
+        self.text(f"{self.b(number_label)}: {number}", w=self.width - 34, h=6)
+        if date:
+            self.text(f"{self.b(date_label)}: {date:%d.%m.%Y}", w=self.width - 34, h=6)
+        pdf.set_y(max(pdf.get_y(), 44))
+
+    def heading(self, value: str) -> None:
+        pdf = self.pdf
+        pdf.ln(2)
+        if pdf.get_y() > pdf.h - 30:
+            pdf.add_page()
+        pdf.set_fill_color(230, 236, 245)
+        pdf.set_font("noto", "B", 10)
+        pdf.set_x(self.left)
+        pdf.cell(self.width, 7, value, new_x="LMARGIN", new_y="NEXT", fill=True)
+        pdf.set_font("noto", "", 9.5)
+
+    def row(self, label: str, value: str, *, width: float | None = None, label_w: float = 70) -> None:
+        pdf, width = self.pdf, width or self.width
+        pdf.set_font("noto", "", 8.5)
+        label_lines = len(wrap(pdf, label_w, label))
+        pdf.set_font("noto", "", 9.5)
+        height = max(label_lines, len(wrap(pdf, width - label_w, value or "—"))) * 5
+        if pdf.get_y() + height > pdf.h - 18:
+            pdf.add_page()
+        y = pdf.get_y()
+        pdf.set_font("noto", "", 8.5)
+        write_lines(pdf, self.left, y, label_w, 5, label)
+        pdf.set_font("noto", "", 9.5)
+        write_lines(pdf, self.left + label_w, y, width - label_w, 5, value or "—")
+        pdf.set_y(y + height + 0.8)
+        pdf.set_draw_color(210, 210, 210)
+        pdf.line(self.left, pdf.get_y() - 0.4, self.left + width, pdf.get_y() - 0.4)
+
+    def signatures(self, left_text: str, right_text: str, *, seal: bool) -> None:
+        pdf = self.pdf
+        if pdf.get_y() > pdf.h - 70:
+            pdf.add_page()
+        pdf.ln(14)
+        half = (self.width - 10) / 2
+        y = pdf.get_y()
+        pdf.set_draw_color(0, 0, 0)
+        pdf.line(self.left, y, self.left + half, y)
+        pdf.line(self.left + half + 10, y, self.left + self.width, y)
+        pdf.set_font("noto", "", 8.5)
+        used = write_lines(pdf, self.left, y + 1, half, 4.5, left_text)
+        used = max(used, write_lines(pdf, self.left + half + 10, y + 1, half, 4.5, right_text))
+        pdf.set_y(y + used + 2)
+        if seal:
+            seal_x, seal_y = self.left + self.width - 32, pdf.get_y() + 2
+            pdf.set_draw_color(120, 120, 120)
+            pdf.rect(seal_x, seal_y, 30, 20)
+            pdf.set_xy(seal_x, seal_y + 7.5)
+            pdf.cell(30, 5, bilingual("Seal", self.language), align="C")
+            pdf.set_y(seal_y + 22)

@@ -68,6 +68,11 @@ SECRET_KEY = env("SECRET_KEY") or _demo_secret("secret_key", 50)
 # the first is used to encrypt, all are tried to decrypt (rotation without downtime).
 OUTBOX_KEYS = env("OUTBOX_KEYS")
 OUTBOX_KEY_FILE = env("OUTBOX_KEY_FILE", "" if PRODUCTION else str(VAR_DIR / "keys" / "outbox.keys"))
+# The Aadhaar vault: encryption keys (rotatable) and the blind-index key (kept apart).
+VAULT_KEYS = env("VAULT_KEYS")
+VAULT_KEY_FILE = env("VAULT_KEY_FILE", "" if PRODUCTION else str(VAR_DIR / "keys" / "vault.keys"))
+VAULT_INDEX_KEY = env("VAULT_INDEX_KEY")
+VAULT_INDEX_KEY_FILE = env("VAULT_INDEX_KEY_FILE", "" if PRODUCTION else str(VAR_DIR / "keys" / "vault-index.key"))
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -82,8 +87,10 @@ INSTALLED_APPS = [
     "portal.audit",
     "portal.directory",
     "portal.notify",
+    "portal.vault",
     "portal.accounts",
     "portal.ddo",
+    "portal.enrolment",
     "portal.web",
 ]
 
@@ -206,6 +213,7 @@ STORAGES = {
     },
 }
 SCAN_MAX_BYTES = env_int("SCAN_MAX_BYTES", 5 * 1024 * 1024)
+PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 8 * 1024 * 1024)  # before the portal shrinks it to ≤ 200 KB
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2621440
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)

@@ -37,10 +37,11 @@ def read_checked(upload, *, allowed: set[str], max_bytes: int) -> tuple[bytes, s
         raise ValidationError(_("The file is empty."), code="empty")
     kind = sniff(data[:16])
     if kind not in allowed:
-        raise ValidationError(
-            _("This file is not a PDF, JPEG or PNG (whatever its name says). Scan the form as PDF, JPEG or PNG."),
-            code="type",
-        )
+        if PDF in allowed:
+            message = _("This file is not a PDF, JPEG or PNG (whatever its name says). Scan the form as PDF, JPEG or PNG.")
+        else:
+            message = _("This file is not a JPEG or PNG photo (whatever its name says).")
+        raise ValidationError(message, code="type")
     if kind == PDF:
         if b"%%EOF" not in data[-2048:]:
             raise ValidationError(_("The PDF file is incomplete or damaged. Save or scan it again."), code="damaged")

@@ -5,6 +5,7 @@ urlpatterns = [
     path("", include("portal.accounts.urls")),
     path("", include("portal.directory.urls")),
     path("", include("portal.ddo.urls")),
+    path("", include("portal.enrolment.urls")),
     path("", include("portal.notify.urls")),
 ]
 

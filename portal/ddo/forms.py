@@ -174,3 +174,17 @@ class HandoverForm(PortalForm):
     def __init__(self, *args, offices=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["offices"].queryset = offices if offices is not None else Office.objects.none()
+
+
+class OperatorForm(PortalForm):
+    office = forms.ModelChoiceField(Office.objects.none(), label=_("Office"))
+    name_en = EnglishNameField(label=_("Operator's name in English"))
+    name_hi = DevanagariField(label=_("Operator's name in Hindi"))
+    mobile = MobileField(label=_("Operator's mobile number"))
+    language = forms.ChoiceField(label=_("Language for SMS"), choices=[("hi", "हिन्दी"), ("en", "English")])
+
+    def __init__(self, *args, offices=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["office"].queryset = offices if offices is not None else Office.objects.none()
+        if offices is not None and len(offices) == 1:
+            self.fields["office"].initial = offices[0].pk

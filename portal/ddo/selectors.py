@@ -87,8 +87,10 @@ def form_data(application: Application):
     """Everything the printable form shows, as plain text in both languages."""
     from django.conf import settings
 
+    from portal.pdf import bilingual
+
     from .models import Kind, MobileKind
-    from .pdf import FormData, OfficeLine, bilingual
+    from .pdf import FormData, OfficeLine
 
     lang = application.language
 

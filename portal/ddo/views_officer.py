@@ -4,8 +4,10 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from portal.accounts.access import require_role
 from portal.accounts.models import Role
@@ -14,8 +16,9 @@ from portal.notify.otp import OtpError
 from portal.ratelimit import client_ip
 
 from . import handover as handovers
+from . import operators as operator_services
 from . import selectors
-from .forms import HandoverForm, OtpForm
+from .forms import HandoverForm, OperatorForm, OtpForm
 
 _PENDING = "ddo_handover_pending"
 
@@ -77,3 +80,37 @@ def handover_confirm(request):
             messages.success(request, _("The hand-over has been sent to the state cell for approval."))
             return redirect("ddo:officer_dashboard")
     return render(request, "ddo/handover_confirm.html", {"form": form, "pending": pending})
+
+
+@login_required
+def operators(request):
+    """A DDO/TO adds the computer operators who type in their office's registrations."""
+    require_role(request.user, Role.DDO, Role.TO)
+    offices = selectors.offices_in_charge(request.user)
+    form = OperatorForm(request.POST or None, offices=offices)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            operator = operator_services.create_operator(
+                actor=actor_from_request(request), office=data["office"], name_en=data["name_en"],
+                name_hi=data["name_hi"], mobile=data["mobile"], language=data["language"])
+        except operator_services.OperatorError as exc:
+            form.add_error("mobile", exc.message)
+        else:
+            messages.success(request, _("Operator account %(user)s created; the password has gone to the operator's "
+                                        "mobile by SMS.") % {"user": operator.username})
+            return redirect("ddo:operators")
+    return render(request, "ddo/operators.html", {"form": form, "operators": operator_services.operators_of(offices)})
+
+
+@login_required
+@require_POST
+def operator_remove(request, username):
+    require_role(request.user, Role.DDO, Role.TO)
+    offices = selectors.offices_in_charge(request.user)
+    operator = operator_services.operators_of(offices).filter(username=username).first()
+    if operator is None:
+        raise Http404
+    operator_services.remove_operator(actor=actor_from_request(request), operator=operator, offices=offices)
+    messages.success(request, _("The operator can no longer work for your office."))
+    return redirect("ddo:operators")

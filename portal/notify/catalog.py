@@ -96,6 +96,38 @@ TEMPLATES = {
             subject=_("Charge handed over"),
         ),
         Template(
+            "family_submitted",
+            _("Your registration {number} for the cashless treatment scheme is submitted to {office}. "
+              "Print the form, sign it and give it to your DDO/TO."),
+            {"hi": "1107170000000000201", "en": "1107170000000000202"},
+        ),
+        Template(
+            "family_returned",
+            _("Your registration {number} is returned for correction: {reason}. Correct it on the portal and resubmit."),
+            {"hi": "1107170000000000211", "en": "1107170000000000212"},
+        ),
+        Template(
+            "family_rejected",
+            _("Your registration {number} is rejected: {reason}."),
+            {"hi": "1107170000000000221", "en": "1107170000000000222"},
+        ),
+        Template(
+            "family_verified",
+            _("Your registration {number} is verified. Your user ID is {user_id}. Log in with an OTP at {url} "
+              "to see your family and print the State Health Cards."),
+            {"hi": "1107170000000000231", "en": "1107170000000000232"},
+        ),
+        Template(
+            "family_change_decided",
+            _("Your request to change registration {number} is {decision}. {reason}"),
+            {"hi": "1107170000000000241", "en": "1107170000000000242"},
+        ),
+        Template(
+            "family_moved",
+            _("Your registration {number} now belongs to {office}."),
+            {"hi": "1107170000000000251", "en": "1107170000000000252"},
+        ),
+        Template(
             "account_locked",
             _("Your portal account {user_id} is locked for {minutes} minutes after repeated wrong passwords. "
               "If this was not you, call {helpline}."),

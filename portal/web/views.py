@@ -52,6 +52,10 @@ def dashboard(request):
         return redirect("ddo:queue")
     if role in {Role.DISTRICT, Role.DIVISION, Role.DEPARTMENT}:
         return redirect("ddo:queue")
+    if role == Role.OPERATOR:
+        return redirect("enrolment:queue")
+    if role == Role.BENEFICIARY and hasattr(request.user, "family"):
+        return redirect("enrolment:my_family")
     return render(request, "web/dashboard.html")
 
 

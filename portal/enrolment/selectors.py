@@ -1,0 +1,202 @@
+"""Scoped reads of families, members and what is waiting for a DDO/TO."""
+
+import datetime
+
+from django.db.models import Prefetch, Q
+from django.shortcuts import get_object_or_404
+
+from portal import clock
+from portal.accounts.access import get_scoped_or_404, scope_for, scoped
+from portal.accounts.models import Grant, Role
+from portal.audit.selectors import events_for
+from portal.directory.models import Office
+
+from .models import (
+    PENDING,
+    ChangeRequest,
+    DuplicateFlag,
+    Family,
+    Kind,
+    Member,
+    Status,
+    Transfer,
+)
+
+FAMILY_PATHS = {"office": "office", "district": "office__district", "division": "office__district__division",
+                "department": "office__department"}
+MEMBER_PATHS = {k: f"family__{v}" for k, v in FAMILY_PATHS.items()}
+FLAG_PATHS = {k: f"member__{v}" for k, v in MEMBER_PATHS.items()}
+CHANGE_PATHS = MEMBER_PATHS  # a change request reaches its office through its family, as a member does
+
+
+def registered_offices(*, kind: str, treasury, ddo_code: str = ""):
+    """Offices whose DDO/TO is registered and approved (holds a live grant): only these can
+    take employees' or pensioners' registrations."""
+    offices = Office.objects.filter(active=True, treasury=treasury)
+    if kind == Kind.EMPLOYEE:
+        offices = offices.filter(kind=Office.Kind.DDO, ddo_code=ddo_code)
+    else:
+        offices = offices.filter(kind=Office.Kind.TREASURY)
+    held = Grant.objects.filter(revoked_at__isnull=True, user__is_active=True,
+                                user__role__in=[Role.DDO, Role.TO]).values("office_id")
+    return offices.filter(pk__in=held).select_related("district", "department", "treasury")
+
+
+def officer_of(office: Office):
+    grant = (Grant.objects.filter(office=office, revoked_at__isnull=True, user__role__in=[Role.DDO, Role.TO])
+             .select_related("user").first())
+    return grant.user if grant else None
+
+
+def _members():
+    return Prefetch("members", queryset=Member.objects.select_related("photo").order_by("id"))
+
+
+def families_for(user, filters: dict | None = None):
+    """What a DDO/TO (their offices), an operator (their office) or a monitoring officer sees."""
+    qs = scoped(Family.objects.all(), user, FAMILY_PATHS).select_related("office", "pay_level")
+    filters = filters or {}
+    status = filters.get("status") or ""
+    if user.role != Role.OPERATOR:
+        qs = qs.exclude(status=Status.DRAFT)
+    if status == "":
+        qs = qs.filter(status__in=PENDING) if user.role != Role.OPERATOR else qs
+    elif status != "all":
+        qs = qs.filter(status=status)
+    if filters.get("age"):
+        low, _, high = filters["age"].partition("-")
+        now = clock.now()
+        qs = qs.filter(submitted_at__lte=now - datetime.timedelta(days=int(low)))
+        if high:
+            qs = qs.filter(submitted_at__gt=now - datetime.timedelta(days=int(high) + 1))
+    query = (filters.get("q") or "").strip()
+    if query:
+        people = Member.objects.filter(relation="self").filter(
+            Q(name_en__icontains=query) | Q(name_hi__icontains=query)).values("family_id")
+        qs = qs.filter(Q(number__iexact=query) | Q(employee_id__iexact=query) | Q(ppo_number__iexact=query)
+                       | Q(mobile=query) | Q(pk__in=people))
+    return qs.prefetch_related(_members()).order_by("submitted_at", "id")
+
+
+def family_or_404(user, number: str) -> Family:
+    if user.role == Role.BENEFICIARY:
+        return get_object_or_404(Family.objects.select_related("office", "pay_level"), user=user, number__iexact=number)
+    return get_scoped_or_404(Family.objects.select_related("office", "pay_level"), user, FAMILY_PATHS,
+                             number__iexact=number)
+
+
+def family_of_beneficiary(user) -> Family | None:
+    return Family.objects.filter(user=user).select_related("office", "pay_level").first()
+
+
+def members(family: Family):
+    return list(family.members.filter(active=True).select_related("photo", "aadhaar").order_by("id"))
+
+
+def member_photo_or_404(user, pk: int) -> Member:
+    if user.role == Role.BENEFICIARY:
+        return get_object_or_404(Member.objects.select_related("photo"), pk=pk, family__user=user)
+    return get_scoped_or_404(Member.objects.select_related("photo"), user, MEMBER_PATHS, pk=pk)
+
+
+def history(family: Family) -> list[dict]:
+    return [
+        {"at": e.at, "status": Status(e.details["to"]).label, "reason": e.details.get("reason", "")}
+        for e in events_for(family) if e.details.get("to") in Status.values
+    ]
+
+
+def duplicate_flags(family: Family):
+    return (DuplicateFlag.objects.filter(member__family=family, state=DuplicateFlag.State.OPEN)
+            .select_related("member", "other", "other__family", "other__family__office"))
+
+
+def open_duplicates_for(user):
+    return scoped(DuplicateFlag.objects.filter(state=DuplicateFlag.State.OPEN), user, FLAG_PATHS).select_related(
+        "member__family__office", "other__family__office")
+
+
+def duplicate_or_404(user, pk: int) -> DuplicateFlag:
+    return get_scoped_or_404(DuplicateFlag.objects.select_related("member__family", "other__family"), user,
+                             FLAG_PATHS, pk=pk)
+
+
+def changes_waiting(user):
+    return scoped(ChangeRequest.objects.filter(state=ChangeRequest.State.PENDING), user,
+                  CHANGE_PATHS).select_related("family", "member")
+
+
+def change_or_404(user, pk: int) -> ChangeRequest:
+    return get_scoped_or_404(ChangeRequest.objects.select_related("family", "member"), user, CHANGE_PATHS, pk=pk)
+
+
+def transfers_incoming(user):
+    """Transfers waiting for one of the user's offices to accept them."""
+    return (Transfer.objects.filter(state=Transfer.State.PENDING, to_office_id__in=scope_for(user).office_ids)
+            .select_related("family", "from_office", "to_office"))
+
+
+def transfer_or_404(user, pk: int) -> Transfer:
+    return get_object_or_404(Transfer.objects.select_related("family", "to_office"), pk=pk,
+                             to_office_id__in=scope_for(user).office_ids)
+
+
+def family_form(family: Family):
+    """Everything the printable form shows, in both languages where the form is bilingual."""
+    from django.conf import settings
+
+    from portal.pdf import bilingual
+
+    from .models import Gender, Marital, Relation, Ward
+    from .pdf import FamilyForm, MemberLine
+
+    lang = family.language
+
+    def both(obj) -> str:
+        return f"{obj.name_hi} / {obj.name_en}" if lang == "hi" else f"{obj.name_en} / {obj.name_hi}"
+
+    if family.kind == Kind.EMPLOYEE:
+        employment = [
+            (bilingual("Employee ID", lang), family.employee_id),
+            (bilingual("Designation", lang), family.designation),
+            (bilingual("Date of joining service", lang),
+             family.date_of_joining.strftime("%d.%m.%Y") if family.date_of_joining else ""),
+            (bilingual("Pay level (7th pay commission)", lang), family.pay_level.code),
+        ]
+        office_line = f"{family.office.ddo_code} · {both(family.office.treasury)}"
+    else:
+        employment = [
+            (bilingual("PPO number", lang), family.ppo_number),
+            (bilingual("Date of retirement", lang),
+             family.retirement_date.strftime("%d.%m.%Y") if family.retirement_date else ""),
+            (bilingual("Pay level (7th pay commission)", lang), family.pay_level.code),
+        ]
+        office_line = both(family.office.treasury)
+    lines = []
+    for member in members(family):
+        details = []
+        if member.relation != Relation.SELF:
+            if member.marital_status:
+                details.append(bilingual(Marital(member.marital_status).label, lang))
+            if member.disabled:
+                details.append(bilingual("Person with disability (certified)", lang))
+            if member.dependent:
+                details.append(bilingual("Wholly dependent", lang))
+            details.append(f"₹{member.monthly_income}/" + bilingual("month", lang))
+        photo = None
+        if member.photo_id:
+            with member.photo.file.open("rb") as fh:
+                photo = fh.read()
+        lines.append(MemberLine(
+            relation=bilingual(Relation(member.relation).label, lang), name_hi=member.name_hi, name_en=member.name_en,
+            date_of_birth=member.date_of_birth, gender=bilingual(Gender(member.gender).label, lang),
+            aadhaar_masked=member.aadhaar_masked, details="; ".join(details), photo=photo,
+        ))
+    return FamilyForm(
+        number=family.number, kind=bilingual(Kind(family.kind).label, lang),
+        status=bilingual(Status(family.status).label, lang),
+        submitted_on=family.submitted_at.date() if family.submitted_at else None,
+        office=both(family.office), ddo_or_treasury=office_line, employment=employment, mobile=family.mobile,
+        email=family.email, address=family.address, ward=bilingual(Ward(family.ward).label, lang), language=lang,
+        qr_text=f"{settings.SITE_URL}/gateway/access/?number={family.number}", members=lines,
+    )
