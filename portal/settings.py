@@ -293,5 +293,6 @@ LOGGING = {
         "django.security.DisallowedHost": {"level": "ERROR"},
         "celery.app.trace": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        "kombu.connection": {"level": "ERROR"},  # "no hostname" for the in-memory broker of the demo
     },
 }

@@ -18,6 +18,7 @@ from portal.ddo import services as ddo
 from portal.ddo.models import Application, Kind, MobileKind
 from portal.directory.models import Department, District, Division, Treasury
 from portal.pdf import new_document, output
+from portal.web.demo_families import seed_families
 
 DEMO_NOTE = "demo account"
 
@@ -100,9 +101,8 @@ class Command(BaseCommand):
                                     name_hi="कार्यालय ऑपरेटर", designation="Computer Operator", mobile="9000000006",
                                     units=[{"office": office}])
         rows.append((_label(Role.OPERATOR), user.username, password))
-        user, password = self._user(key="employee", role=Role.BENEFICIARY, name_en="Demo Employee",
-                                    name_hi="डेमो कर्मचारी", designation="Assistant", mobile="9000000007", units=[])
-        rows.append((_label(Role.BENEFICIARY), user.username, password))
+        employee = seed_families(office=office, ddo_user=ddo_user)
+        rows.append((_label(Role.BENEFICIARY), employee.username, "(OTP log-in)"))
         return rows
 
     def _application(self, *, kind, mobile, ddo_code, name_en, name_hi, treasury, district, department, office_name):
