@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from portal import clock, ratelimit
-from portal.audit.services import Actor, record
+from portal.audit.services import Actor, record, record_many
 from portal.i18n import later
 from portal.notify.otp import OtpError, send_otp, verify_otp, wrong_code_error
 from portal.notify.outbox import queue_email, queue_sms
@@ -79,6 +79,29 @@ def create_user(
 
 def _unit_ids(units) -> list[dict]:
     return [{k: getattr(v, "pk", v) for k, v in unit.items()} for unit in units or []]
+
+
+@transaction.atomic
+def create_beneficiaries(*, actor: Actor, people: list[dict], note: str = "") -> list[User]:
+    """Accounts for employees/pensioners (log-in by OTP: no password), in two queries
+    however many (bulk verification). `people`: name_en, name_hi, designation, mobile,
+    email, language."""
+    now = clock.now()
+    users = []
+    for person in people:
+        user = User(username=f"new-{uuid.uuid4().hex[:20]}", role=Role.BENEFICIARY, date_joined=now,
+                    must_change_password=False, **person)
+        user.set_unusable_password()
+        users.append(user)
+    users = User.objects.bulk_create(users)
+    if any(u.pk is None for u in users):  # no ids from a bulk insert on this database: one at a time
+        users = list(User.objects.filter(username__in=[u.username for u in users]).order_by("pk"))
+    for user in users:
+        user.username = f"{USERNAME_PREFIX[Role.BENEFICIARY]}{user.pk:06d}"
+    User.objects.bulk_update(users, ["username"])
+    record_many(actor=actor, action="accounts.user.created",
+                items=[(u, {"role": Role.BENEFICIARY, "note": note}) for u in users])
+    return users
 
 
 @transaction.atomic

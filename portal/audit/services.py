@@ -32,14 +32,14 @@ def actor_from_request(request) -> Actor:
     return Actor(user=None, role="public", label="", ip=ip)
 
 
-def record(*, actor: Actor, action: str, target: Any = None, details: dict | None = None) -> Event:
+def _event(*, actor: Actor, action: str, target: Any, details: dict | None, at) -> Event:
     target_type = target_id = target_label = ""
     if target is not None:
         target_type = target._meta.label_lower
         target_id = str(target.pk)
         target_label = str(getattr(target, "audit_label", target))[:150]
-    return Event.objects.create(
-        at=clock.now(),
+    return Event(
+        at=at,
         actor=actor.user,
         actor_role=actor.role,
         actor_label=(actor.label or (actor.user.username if actor.user else ""))[:150],
@@ -50,3 +50,15 @@ def record(*, actor: Actor, action: str, target: Any = None, details: dict | Non
         target_label=target_label,
         details=details or {},
     )
+
+
+def record(*, actor: Actor, action: str, target: Any = None, details: dict | None = None) -> Event:
+    event = _event(actor=actor, action=action, target=target, details=details, at=clock.now())
+    event.save()
+    return event
+
+
+def record_many(*, actor: Actor, action: str, items: list[tuple[Any, dict]]) -> None:
+    """One event per (target, details), written in a single insert (bulk decisions)."""
+    now = clock.now()
+    Event.objects.bulk_create([_event(actor=actor, action=action, target=t, details=d, at=now) for t, d in items])

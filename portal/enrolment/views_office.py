@@ -113,7 +113,7 @@ def bulk_verify(request):
     require_role(request.user, *DECIDERS)
     numbers = [n.strip().upper() for n in request.POST.getlist("number") if n.strip()][:500]
     families = list(selectors.families_for(request.user, {"status": "all"}).filter(number__in=numbers))
-    done, skipped = services.bulk_verify(actor=actor_from_request(request), families=families)
+    done, skipped = services.verify_families(actor=actor_from_request(request), families=families)
     if done:
         messages.success(request, ngettext("%(n)d application verified.", "%(n)d applications verified.",
                                            len(done)) % {"n": len(done)})

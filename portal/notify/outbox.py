@@ -39,18 +39,11 @@ def render(code: str, language: str, context: dict) -> tuple[str, str, str]:
     return subject, text, redacted
 
 
-def _queue(*, channel: str, to: str, template: str, language: str, context: dict, key: str | None) -> Message:
-    if channel == Message.Channel.EMAIL:
-        to = to.strip().lower()
-    if key:
-        existing = Message.objects.filter(idempotency_key=key).first()
-        if existing:
-            return existing
+def _message(*, channel: str, to: str, template: str, language: str, context: dict, key: str | None, now) -> Message:
     language = language if language in {"hi", "en"} else settings.LANGUAGE_CODE
     subject, text, redacted = render(template, language, context)
-    now = clock.now()
     valid = TEMPLATES[template].valid_minutes
-    message = Message.objects.create(
+    return Message(
         channel=channel,
         to=to,
         template=template,
@@ -64,8 +57,37 @@ def _queue(*, channel: str, to: str, template: str, language: str, context: dict
         expires_at=now + datetime.timedelta(minutes=valid) if valid else None,
         idempotency_key=key,
     )
+
+
+def _queue(*, channel: str, to: str, template: str, language: str, context: dict, key: str | None) -> Message:
+    if channel == Message.Channel.EMAIL:
+        to = to.strip().lower()
+    if key:
+        existing = Message.objects.filter(idempotency_key=key).first()
+        if existing:
+            return existing
+    message = _message(channel=channel, to=to, template=template, language=language, context=context, key=key,
+                       now=clock.now())
+    message.save()
     transaction.on_commit(functools.partial(dispatch, message.pk))
     return message
+
+
+def queue_sms_many(items: list[dict]) -> list[Message]:
+    """Several SMS in one insert (bulk decisions); each item: to, template, language, context."""
+    now = clock.now()
+    messages = Message.objects.bulk_create([
+        _message(channel=Message.Channel.SMS, key=None, now=now, **item) for item in items
+    ])
+    if messages and messages[0].pk is None:  # a backend that does not return ids from bulk inserts
+        return messages
+    transaction.on_commit(functools.partial(_dispatch_many, [m.pk for m in messages]))
+    return messages
+
+
+def _dispatch_many(message_ids: list[int]) -> None:
+    for message_id in message_ids:
+        dispatch(message_id)
 
 
 def queue_sms(*, to: str, template: str, language: str, context: dict, key: str | None = None) -> Message:
