@@ -37,10 +37,10 @@ def _checksum(digits: str) -> int:
 
 def verhoeff_digit(digits: str) -> str:
     """The check digit to append to `digits`."""
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()):
         raise ValueError("digits only")
     return str(_INV[_checksum(digits + "0")])
 
 
 def verhoeff_valid(number: str) -> bool:
-    return number.isdigit() and _checksum(number) == 0
+    return number.isascii() and number.isdigit() and _checksum(number) == 0

@@ -136,3 +136,13 @@ class OtpField(forms.CharField):
         if value and not re.fullmatch(r"\d{6}", value):
             raise ValidationError(self.error_messages["otp"], code="otp")
         return value
+
+
+def bound_with_prefix(form_class, request, prefix: str):
+    """A form posted from a page that shows several copies of it (one reason box per
+    action or per row), told apart by prefix. A client posting the plain field names
+    (no prefix) is understood too."""
+    names = [f"{prefix}-{name}" for name in form_class.base_fields]
+    if not any(name in request.POST for name in names) and any(n in request.POST for n in form_class.base_fields):
+        return form_class(request.POST)
+    return form_class(request.POST, prefix=prefix)

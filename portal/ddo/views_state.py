@@ -14,6 +14,7 @@ from portal.accounts.access import require_role
 from portal.accounts.models import Role, User
 from portal.audit.services import actor_from_request
 from portal.csp import SCAN_FRAME_CSP
+from portal.fields import bound_with_prefix
 
 from . import handover as handovers
 from . import selectors, services
@@ -45,7 +46,8 @@ def review(request, number):
         "offices": application.offices.select_related("district", "department", "office"),
         "history": selectors.history(application),
         "can_act": request.user.role == Role.STATE,
-        "reason_form": ReasonForm(), "hardcopy_form": HardcopyForm(), "scan_form": ScanForm(),
+        "return_form": ReasonForm(prefix="return"), "reject_form": ReasonForm(prefix="reject"),
+        "hardcopy_form": HardcopyForm(), "scan_form": ScanForm(),
     })
 
 
@@ -80,7 +82,7 @@ def act(request, number, action):
             messages.success(request, _("Approved. User ID %(user)s: the password has gone to the officer's mobile by SMS.")
                              % {"user": officer.username})
         elif action in {"return", "reject"}:
-            form = ReasonForm(request.POST)
+            form = bound_with_prefix(ReasonForm, request, action)
             if not form.is_valid():
                 messages.error(request, _("Write the reason; the officer will see it."))
             elif action == "return":
@@ -117,8 +119,9 @@ def handover_list(request):
     require_role(request.user, Role.STATE, Role.HELPDESK)
     state = request.GET.get("state", Handover.State.PENDING)
     return render(request, "ddo/handover_list.html", {
-        "handovers": selectors.handovers_for(request.user, state=state if state != "all" else ""),
-        "state": state, "states": Handover.State.choices, "reason_form": ReasonForm(),
+        "handovers": [(h, ReasonForm(prefix=f"h{h.pk}"))
+                      for h in selectors.handovers_for(request.user, state=state if state != "all" else "")],
+        "state": state, "states": Handover.State.choices,
         "can_act": request.user.role == Role.STATE,
     })
 
@@ -128,7 +131,7 @@ def handover_list(request):
 def handover_decide(request, pk, decision):
     require_role(request.user, Role.STATE)
     handover = selectors.handover_or_404(request.user, pk)
-    form = ReasonForm(request.POST)
+    form = bound_with_prefix(ReasonForm, request, f"h{pk}")
     if decision == "reject" and not form.is_valid():
         messages.error(request, _("Write the reason for rejecting."))
         return redirect("ddo:handover_list")

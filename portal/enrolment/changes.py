@@ -40,7 +40,7 @@ def _verified(family: Family) -> None:
 def _serialisable(data: dict) -> dict:
     out = {}
     for name in MEMBER_FIELDS:
-        if name in data:
+        if data.get(name) not in (None, ""):
             value = data[name]
             out[name] = value.isoformat() if hasattr(value, "isoformat") else value
     return out
@@ -80,9 +80,8 @@ def _apply(change: ChangeRequest) -> None:
     import datetime
 
     data = dict(change.data)
-    for name in ("date_of_birth",):
-        if name in data:
-            data[name] = datetime.date.fromisoformat(data[name])
+    if isinstance(data.get("date_of_birth"), str):
+        data["date_of_birth"] = datetime.date.fromisoformat(data["date_of_birth"])
     family = change.family
     if change.type == ChangeRequest.Type.ADD:
         _eligible(family, data, None)

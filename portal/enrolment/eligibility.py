@@ -51,7 +51,7 @@ def check_dependent(*, family, relation: str, date_of_birth: datetime.date, mari
     if rule.max_age is not None and age > rule.max_age and not (disabled and rule.disability_lifts_age_limit):
         raise refuse("date_of_birth", later(lambda: _("the age is %(age)d years; the limit is %(max)d.")
                                             % {"age": age, "max": rule.max_age}))
-    allowed = [m for m in rule.allowed_marital.split(",") if m]
+    allowed = [m.strip() for m in rule.allowed_marital.split(",") if m.strip() in Marital.values]
     if allowed and marital_status not in allowed:
         labels = ", ".join(str(Marital(m).label) for m in allowed)
         raise refuse("marital_status", later(lambda: _("the marital status must be: %(allowed)s.") % {"allowed": labels}))

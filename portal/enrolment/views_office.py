@@ -14,6 +14,7 @@ from portal.accounts.access import require_role, scope_for
 from portal.accounts.models import Role
 from portal.audit.services import actor_from_request
 from portal.directory.models import Office
+from portal.fields import bound_with_prefix
 
 from . import changes as change_services
 from . import selectors, services
@@ -51,7 +52,8 @@ def review(request, number: str):
     return render(request, "enrolment/review.html", {
         "family": family, "members": selectors.members(family), "history": selectors.history(family),
         "flags": selectors.duplicate_flags(family), "can_act": request.user.role in DECIDERS,
-        "reason_form": ReasonForm(), "received_form": FormReceivedForm(),
+        "return_form": ReasonForm(prefix="return"), "reject_form": ReasonForm(prefix="reject"),
+        "received_form": FormReceivedForm(),
     })
 
 
@@ -84,7 +86,7 @@ def act(request, number: str, action: str):
             services.verify_family(actor=actor, family=family)
             messages.success(request, _("Verified. The employee/pensioner's user ID has been sent by SMS."))
         elif action in ("return", "reject"):
-            form = ReasonForm(request.POST)
+            form = bound_with_prefix(ReasonForm, request, action)
             if not form.is_valid():
                 messages.error(request, _("Write the reason; the applicant will see it."))
             elif action == "return":
@@ -128,8 +130,8 @@ def bulk_verify(request):
 def changes(request):
     require_role(request.user, *DECIDERS)
     return render(request, "enrolment/changes.html", {
-        "changes": selectors.changes_waiting(request.user), "transfers": selectors.transfers_incoming(request.user),
-        "reason_form": ReasonForm(),
+        "changes": [(c, ReasonForm(prefix=f"c{c.pk}")) for c in selectors.changes_waiting(request.user)],
+        "transfers": selectors.transfers_incoming(request.user),
     })
 
 
@@ -138,7 +140,7 @@ def changes(request):
 def change_decide(request, pk: int, decision: str):
     require_role(request.user, *DECIDERS)
     change = selectors.change_or_404(request.user, pk)
-    form = ReasonForm(request.POST)
+    form = bound_with_prefix(ReasonForm, request, f"c{pk}")
     if decision == "reject" and not form.is_valid():
         messages.error(request, _("Write the reason; the applicant will see it."))
         return redirect("enrolment:changes")
@@ -209,8 +211,8 @@ def retire(request, number: str):
 @login_required
 def duplicates(request):
     require_role(request.user, Role.DDO, Role.TO, Role.STATE, Role.HELPDESK)
-    return render(request, "enrolment/duplicates.html", {"flags": selectors.open_duplicates_for(request.user),
-                                                         "reason_form": ReasonForm(),
+    return render(request, "enrolment/duplicates.html", {"flags": [(f, ReasonForm(prefix=f"d{f.pk}"))
+                                                                   for f in selectors.open_duplicates_for(request.user)],
                                                          "can_act": request.user.role in (Role.DDO, Role.TO, Role.STATE)})
 
 
@@ -219,7 +221,7 @@ def duplicates(request):
 def duplicate_resolve(request, pk: int):
     require_role(request.user, Role.DDO, Role.TO, Role.STATE)
     flag = selectors.duplicate_or_404(request.user, pk)
-    form = ReasonForm(request.POST)
+    form = bound_with_prefix(ReasonForm, request, f"d{pk}")
     if not form.is_valid():
         messages.error(request, _("Say how it was resolved."))
     else:

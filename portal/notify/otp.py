@@ -43,7 +43,10 @@ def _hash(salt: str, purpose: str, target: str, code: str) -> str:
 def send_otp(*, purpose: str, target: str, purpose_label, language: str, ip: str = "", channel: str = "sms") -> SentOtp:
     """Send a fresh OTP, replacing any unused one for the same purpose and target."""
     now = clock.now()
-    last = OneTimePassword.objects.filter(purpose=purpose, target=target).order_by("-created_at").first()
+    # The wait applies to asking again for an OTP not yet used; once used, the next step of
+    # the journey may need a fresh one at once (the hourly cap still holds).
+    last = (OneTimePassword.objects.filter(purpose=purpose, target=target, used_at__isnull=True)
+            .order_by("-created_at").first())
     if last and (now - last.created_at).total_seconds() < settings.OTP_RESEND_SECONDS:
         wait = settings.OTP_RESEND_SECONDS - int((now - last.created_at).total_seconds())
         raise OtpError(later(lambda: ngettext(

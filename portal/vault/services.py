@@ -5,6 +5,7 @@ import functools
 import hashlib
 import hmac
 import re
+import unicodedata
 
 from django.conf import settings
 from django.core import signing
@@ -37,14 +38,17 @@ def _index_key() -> bytes:
 
 
 def normalise(value: str) -> str:
-    return re.sub(r"[\s\-]", "", value or "")
+    """Spaces and hyphens dropped; digits typed on a Hindi (०-९) or full-width keyboard read
+    as the same ASCII digits, so one number always has one blind index."""
+    value = re.sub(r"[\s\-]", "", value or "")
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in value)
 
 
 def validate(value: str) -> str:
     """A well-formed Aadhaar number (12 digits, not starting 0/1, Verhoeff check digit), or
     a ValidationError that says which rule it breaks. The number is never in the message."""
     number = normalise(value)
-    if not number.isdigit():
+    if not re.fullmatch(r"[0-9]+", number):
         raise ValidationError(_("An Aadhaar number has digits only."), code="aadhaar_digits")
     if len(number) != 12:
         raise ValidationError(_("An Aadhaar number has 12 digits."), code="aadhaar_length")

@@ -27,8 +27,8 @@ RULES = [
      "सास (केवल जहाँ शासनादेश अनुमति दे)", None, False, "", True, 9000, 1, False),
     ("R-BROTHER", "brother", "Brother under 18 and wholly dependent",
      "भाई: 18 वर्ष से कम तथा पूर्णतः आश्रित", 17, False, "unmarried", True, 9000, None, True),
-    ("R-SISTER", "sister", "Sister not married (or divorced, widowed) and wholly dependent",
-     "बहन: अविवाहित (या तलाकशुदा, विधवा) तथा पूर्णतः आश्रित", None, False, "unmarried,divorced,widowed,separated",
+    ("R-SISTER", "sister", "Sister not married (or divorced, widowed, separated) and wholly dependent",
+     "बहन: अविवाहित (या तलाकशुदा, विधवा, पृथक) तथा पूर्णतः आश्रित", None, False, "unmarried,divorced,widowed,separated",
      True, 9000, None, True),
 ]
 
