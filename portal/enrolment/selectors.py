@@ -81,8 +81,10 @@ def families_for(user, filters: dict | None = None):
 def family_or_404(user, number: str) -> Family:
     if user.role == Role.BENEFICIARY:
         return get_object_or_404(Family.objects.select_related("office", "pay_level"), user=user, number__iexact=number)
-    return get_scoped_or_404(Family.objects.select_related("office", "pay_level"), user, FAMILY_PATHS,
-                             number__iexact=number)
+    families = Family.objects.select_related("office", "pay_level")
+    if user.role != Role.OPERATOR:  # a draft is the applicant's (or operator's) work until submitted
+        families = families.exclude(status=Status.DRAFT)
+    return get_scoped_or_404(families, user, FAMILY_PATHS, number__iexact=number)
 
 
 def family_of_beneficiary(user) -> Family | None:

@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from portal import clock
@@ -260,23 +261,27 @@ def send_consent_otp(*, family: Family, ip: str = ""):
                     language=family.language, ip=ip)
 
 
-@transaction.atomic
 def submit_assisted(*, actor: Actor, family: Family, otp: str = "", consent_upload=None) -> Family:
     """An operator submits for an employee, with the employee's OTP or their signed consent form."""
-    family = Family.objects.select_for_update().get(pk=family.pk)
-    if family.status != Status.DRAFT:
-        return family
     if otp:
+        # Checked before the transaction: a wrong code must stay counted when we refuse.
         verify_otp(purpose=f"{CONSENT_PURPOSE}:{family.number}", target=family.mobile, code=otp)
-        family.consent = "employee_otp"
-    elif consent_upload is not None:
-        data, kind = read_checked(consent_upload, allowed=SCAN_TYPES, max_bytes=settings.SCAN_MAX_BYTES)
-        family.consent_file.save(server_name(kind), ContentFile(data), save=False)
-        family.consent = "signed_form"
-    else:
+    elif consent_upload is None:
         raise EnrolmentError(_("Give the employee's OTP, or upload the consent form they signed."), field="otp")
-    _submit(family, actor, Status.SUBMITTED)
-    _sms(family, "family_submitted", office=family.office.name_hi if family.language == "hi" else family.office.name_en)
+    else:
+        consent_data, kind = read_checked(consent_upload, allowed=SCAN_TYPES, max_bytes=settings.SCAN_MAX_BYTES)
+    with transaction.atomic():
+        family = Family.objects.select_for_update().get(pk=family.pk)
+        if family.status != Status.DRAFT:
+            return family
+        if otp:
+            family.consent = "employee_otp"
+        else:
+            family.consent_file.save(server_name(kind), ContentFile(consent_data), save=False)
+            family.consent = "signed_form"
+        _submit(family, actor, Status.SUBMITTED)
+        _sms(family, "family_submitted",
+             office=family.office.name_hi if family.language == "hi" else family.office.name_en)
     return family
 
 
@@ -361,6 +366,11 @@ def reject_family(*, actor: Actor, family: Family, reason: str) -> None:
     family.decided_at = clock.now()
     _move(family, Status.REJECTED, actor=actor, reason=reason)
     family.members.update(holds_primary=False)
+    # A rejected registration no longer competes for its members: their flags are settled.
+    DuplicateFlag.objects.filter(Q(member__family=family) | Q(other__family=family),
+                                 state=DuplicateFlag.State.OPEN).update(
+        state=DuplicateFlag.State.RESOLVED, resolved_at=clock.now(), resolved_by=actor.user,
+        resolution="registration rejected")
     _sms(family, "family_rejected", reason=reason)
 
 

@@ -121,6 +121,8 @@ def bulk_verify(request):
                                            len(done)) % {"n": len(done)})
     for family, why in skipped:
         messages.warning(request, f"{family.number}: {why}")
+    for number in sorted(set(numbers) - {f.number for f in families}):
+        messages.warning(request, f"{number}: " + _("not found among your office's registrations."))
     if not numbers:
         messages.error(request, _("Select the applications to verify."))
     return redirect("enrolment:queue")

@@ -124,6 +124,24 @@ def test_operator_submits_with_the_employees_otp_and_the_ddo_sees_who_entered_it
     assert operator_user.username in review
 
 
+def test_wrong_consent_otps_are_counted_so_the_code_cannot_be_guessed(operator, ddo_office, primary_post,
+                                                                      dependent_post, phone, settings):
+    from portal.notify.models import OneTimePassword
+
+    family = enter_family(operator, ddo_office, primary_post, dependent_post)
+    consent = reverse("enrolment:consent", args=[family.number])
+    operator.post(consent, {"action": "send"})
+    code = phone.otp(EMPLOYEE)
+    wrong = [c for c in ("000000", "111111", "222222", "333333", "444444", "555555") if c != code]
+    for guess in wrong[:settings.OTP_MAX_ATTEMPTS]:
+        assert operator.post(consent, {"otp": guess}).context["form"].errors["otp"]
+    assert OneTimePassword.objects.get(target=EMPLOYEE).attempts == settings.OTP_MAX_ATTEMPTS
+    response = operator.post(consent, {"otp": code})
+    assert response.status_code == 200 and response.context["form"].errors["otp"]
+    family.refresh_from_db()
+    assert family.status == Status.DRAFT
+
+
 def test_operator_submits_with_a_signed_consent_form(operator, operator_user, ddo_office, primary_post,
                                                      dependent_post, scan_file, phone):
     family = enter_family(operator, ddo_office, primary_post, dependent_post)
