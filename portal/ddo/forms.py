@@ -13,6 +13,7 @@ from portal.fields import (
     PortalForm,
     PortalModelForm,
 )
+from portal.waiting import AGE_BUCKETS
 
 from .models import Application, ApplicationOffice, Kind, MobileKind, Status
 
@@ -142,8 +143,6 @@ class HardcopyForm(PortalForm):
     received_on = forms.DateField(label=_("Hard copy received on"), widget=forms.DateInput(attrs={"type": "date"}))
     reference = forms.CharField(label=_("Postal reference (speed post / registry number)"), max_length=60)
 
-
-AGE_BUCKETS = [("0-7", _("0–7 days")), ("8-15", _("8–15 days")), ("16-30", _("16–30 days")), ("31-", _("over 30 days"))]
 
 
 class QueueFilterForm(PortalForm):

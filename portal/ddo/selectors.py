@@ -1,14 +1,12 @@
 """Scoped reads for DDO/TO applications, offices in charge and hand-overs."""
 
-import datetime
-
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
-from portal import clock
 from portal.accounts.access import get_scoped_or_404, scope_for, scoped
 from portal.audit.selectors import events_for
 from portal.directory.models import Office
+from portal.waiting import waited
 
 from .models import IN_STATE_QUEUE, Application, Handover, Status
 
@@ -31,12 +29,7 @@ def applications_for(user, filters: dict | None = None):
         qs = qs.filter(district=filters["district"])
     if filters.get("department"):
         qs = qs.filter(department=filters["department"])
-    if filters.get("age"):
-        low, _, high = filters["age"].partition("-")
-        now = clock.now()
-        qs = qs.filter(submitted_at__lte=now - datetime.timedelta(days=int(low)))
-        if high:
-            qs = qs.filter(submitted_at__gt=now - datetime.timedelta(days=int(high) + 1))
+    qs = waited(qs, filters.get("age", ""))
     query = (filters.get("q") or "").strip()
     if query:
         qs = qs.filter(

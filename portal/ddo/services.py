@@ -14,6 +14,7 @@ from portal.audit.services import Actor, record
 from portal.directory.models import Office
 from portal.directory.services import create_office
 from portal.i18n import later
+from portal.lifecycle import move
 from portal.notify.otp import send_otp, verify_otp
 from portal.notify.outbox import queue_email, queue_sms
 from portal.uploads import SCAN_TYPES, read_checked, server_name
@@ -45,20 +46,8 @@ class ApplicationError(Exception):
 
 
 def _move(application: Application, to: str, *, actor: Actor, reason: str = "", **details) -> None:
-    if to not in TRANSITIONS[application.status]:
-        status = application.status
-        raise ApplicationError(later(lambda: _("This application is %(status)s; it cannot be moved to %(to)s.")
-                                     % {"status": Status(status).label, "to": Status(to).label}))
-    previous = application.status
-    application.status = to
-    application.updated_at = clock.now()
-    if reason:
-        application.reason = reason
-    application.save()
-    record(
-        actor=actor, action=f"ddo.application.{to}", target=application,
-        details={"from": previous, "to": to, "reason": reason, **details},
-    )
+    move(application, to, transitions=TRANSITIONS, statuses=Status, error=ApplicationError, actor=actor,
+         action="ddo.application", reason=reason, **details)
 
 
 def _notify(application: Application, template: str, **context) -> None:

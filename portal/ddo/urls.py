@@ -5,9 +5,7 @@ from . import views_officer, views_public, views_state
 app_name = "ddo"
 urlpatterns = [
     path("ddo/register/", views_public.register, name="register"),
-    path("ddo/access/", views_public.access, name="access"),
-    path("ddo/access/otp/", views_public.access_verify, name="access_verify"),
-    path("ddo/access/otp/resend/", views_public.access_resend, name="access_resend"),
+    *views_public.ACCESS.urls("ddo/access/", ("access", "access_verify", "access_resend")),
     path("ddo/application/<str:number>/", views_public.application_detail, name="application"),
     path("ddo/application/<str:number>/edit/", views_public.edit, name="edit"),
     path("ddo/application/<str:number>/offices/", views_public.offices, name="offices"),

@@ -8,10 +8,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from portal.audit.services import actor_from_request
 from portal.notify.otp import OtpError
+from portal.otp_access import OtpAccess
 from portal.ratelimit import client_ip
 
 from . import selectors, services
@@ -19,23 +21,21 @@ from .forms import ApplicationForm, NumberForm, OfficeForm, OtpForm, ScanForm
 from .models import Application, Status
 from .pdf import render_application_form
 
-_ACCESS = "ddo_access"
-_PENDING = "ddo_access_pending"
-
-
-def _allow(request, application: Application) -> None:
-    allowed = request.session.get(_ACCESS, [])
-    if application.number not in allowed:
-        request.session[_ACCESS] = allowed[-9:] + [application.number]
-
-
-def _forget(request, application: Application) -> None:
-    request.session[_ACCESS] = [n for n in request.session.get(_ACCESS, []) if n != application.number]
+ACCESS = OtpAccess(
+    key="ddo_access",
+    find=services.find_for_access,
+    send=lambda application, ip: services.send_access_otp(application=application, ip=ip),
+    verify=lambda application, code, actor: services.verify_access(application=application, code=code, actor=actor),
+    number_form=NumberForm, otp_form=OtpForm,
+    not_found=_lazy("No submitted application has this number. Check it on your printed form or SMS."),
+    access_template="ddo/access.html", verify_template="ddo/access_verify.html", context_name="application",
+    access_view_name="ddo:access", verify_view_name="ddo:access_verify", open_view_name="ddo:application",
+)
 
 
 def _application(request, number: str) -> Application:
     """The application this browser has opened (drafts it created, or after an OTP)."""
-    if number.upper() not in request.session.get(_ACCESS, []):
+    if not ACCESS.allows(request, number):
         raise Http404
     application = Application.objects.filter(number=number.upper()).select_related(
         "district", "department", "treasury").first()
@@ -60,7 +60,7 @@ def register(request):
                     messages.info(request, _("Application %(number)s is already submitted; open it with the OTP.")
                                   % {"number": application.number})
                     return redirect(reverse("ddo:access") + f"?number={application.number}")
-                _allow(request, application)
+                ACCESS.allow(request, application.number)
                 return redirect("ddo:offices", number=application.number)
     else:
         form = ApplicationForm(initial={"submit_token": uuid.uuid4()})
@@ -116,7 +116,7 @@ def remove_office(request, number, office_id):
 
 @require_POST
 def submit(request, number):
-    if request.session.get(_PENDING) == number.upper():  # a second click on Submit
+    if ACCESS.awaiting(request, number):  # a second click on Submit
         return redirect("ddo:access_verify")
     application = _application(request, number)
     if application.status != Status.DRAFT:
@@ -129,63 +129,9 @@ def submit(request, number):
     except OtpError as exc:
         messages.warning(request, exc.message)
     # From now on the form opens only with the OTP sent to the registered mobile.
-    _forget(request, application)
-    request.session[_PENDING] = application.number
+    ACCESS.await_otp(request, application.number)
     messages.success(request, _("Application %(number)s is submitted. Note this number. An OTP has been sent to your mobile.")
                      % {"number": application.number})
-    return redirect("ddo:access_verify")
-
-
-def access(request):
-    """Come back later or check status: application number, then an OTP."""
-    form = NumberForm(request.POST or None, initial={"number": request.GET.get("number", "")})
-    if request.method == "POST" and form.is_valid():
-        application = services.find_for_access(form.cleaned_data["number"])
-        if application is None:
-            form.add_error("number", _("No submitted application has this number. Check it on your printed form or SMS."))
-        else:
-            try:
-                services.send_access_otp(application=application, ip=client_ip(request))
-            except OtpError as exc:
-                if exc.code != "cooldown":
-                    form.add_error(None, exc.message)
-                    return render(request, "ddo/access.html", {"form": form})
-                messages.warning(request, exc.message)
-            request.session[_PENDING] = application.number
-            return redirect("ddo:access_verify")
-    return render(request, "ddo/access.html", {"form": form})
-
-
-def access_verify(request):
-    number = request.session.get(_PENDING)
-    application = services.find_for_access(number) if number else None
-    if application is None:
-        return redirect("ddo:access")
-    form = OtpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.verify_access(application=application, code=form.cleaned_data["otp"], actor=actor_from_request(request))
-        except OtpError as exc:
-            form.add_error("otp", exc.message)
-        else:
-            del request.session[_PENDING]
-            _allow(request, application)
-            return redirect("ddo:application", number=application.number)
-    return render(request, "ddo/access_verify.html", {"form": form, "application": application,
-                                                      "masked_mobile": "XXXXXX" + application.mobile[-4:]})
-
-
-@require_POST
-def access_resend(request):
-    number = request.session.get(_PENDING)
-    application = services.find_for_access(number) if number else None
-    if application is None:
-        return redirect("ddo:access")
-    try:
-        services.send_access_otp(application=application, ip=client_ip(request))
-        messages.success(request, _("A new OTP has been sent."))
-    except OtpError as exc:
-        messages.error(request, exc.message)
     return redirect("ddo:access_verify")
 
 

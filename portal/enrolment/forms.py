@@ -12,6 +12,7 @@ from portal.fields import (
     PortalForm,
 )
 from portal.vault.forms import AadhaarFormMixin
+from portal.waiting import AGE_BUCKETS
 
 from .eligibility import age_on
 from .models import Gender, Kind, Marital, PayLevel, Relation
@@ -149,8 +150,6 @@ class ConsentForm(PortalForm):
             self.add_error("otp", _("Give the employee's OTP, or upload the consent form they signed."))
         return data
 
-
-AGE_BUCKETS = [("0-7", _("0–7 days")), ("8-15", _("8–15 days")), ("16-30", _("16–30 days")), ("31-", _("over 30 days"))]
 
 
 class QueueFilterForm(PortalForm):

@@ -1,15 +1,13 @@
 """Scoped reads of families, members and what is waiting for a DDO/TO."""
 
-import datetime
-
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 
-from portal import clock
 from portal.accounts.access import get_scoped_or_404, scope_for, scoped
 from portal.accounts.models import Grant, Role
 from portal.audit.selectors import events_for
 from portal.directory.models import Office
+from portal.waiting import waited
 
 from .models import (
     PENDING,
@@ -63,12 +61,7 @@ def families_for(user, filters: dict | None = None):
         qs = qs.filter(status__in=PENDING) if user.role != Role.OPERATOR else qs
     elif status != "all":
         qs = qs.filter(status=status)
-    if filters.get("age"):
-        low, _, high = filters["age"].partition("-")
-        now = clock.now()
-        qs = qs.filter(submitted_at__lte=now - datetime.timedelta(days=int(low)))
-        if high:
-            qs = qs.filter(submitted_at__gt=now - datetime.timedelta(days=int(high) + 1))
+    qs = waited(qs, filters.get("age", ""))
     query = (filters.get("q") or "").strip()
     if query:
         people = Member.objects.filter(relation="self").filter(

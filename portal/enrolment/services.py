@@ -13,6 +13,7 @@ from portal.accounts.models import Role
 from portal.accounts.services import create_beneficiaries
 from portal.audit.services import Actor, record, record_many
 from portal.i18n import later
+from portal.lifecycle import move
 from portal.notify.otp import send_otp, verify_otp
 from portal.notify.outbox import queue_sms, queue_sms_many
 from portal.uploads import SCAN_TYPES, read_checked, server_name
@@ -48,18 +49,8 @@ class EnrolmentError(Exception):
 
 
 def _move(family: Family, to: str, *, actor: Actor, reason: str = "", **details) -> None:
-    if to not in TRANSITIONS[family.status]:
-        status = family.status
-        raise EnrolmentError(later(lambda: _("This application is %(status)s; it cannot be moved to %(to)s.")
-                                   % {"status": Status(status).label, "to": Status(to).label}))
-    previous = family.status
-    family.status = to
-    family.updated_at = clock.now()
-    if reason:
-        family.reason = reason
-    family.save()
-    record(actor=actor, action=f"enrolment.family.{to}", target=family,
-           details={"from": previous, "to": to, "reason": reason, **details})
+    move(family, to, transitions=TRANSITIONS, statuses=Status, error=EnrolmentError, actor=actor,
+         action="enrolment.family", reason=reason, **details)
 
 
 def _sms(family: Family, template: str, **context) -> None:

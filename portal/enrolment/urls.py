@@ -8,9 +8,7 @@ app_name = "enrolment"
 urlpatterns = [
     path("gateway/", gateway.start, name="start"),
     path("gateway/new/<str:code>/<slug:kind>/", gateway.new_family, name="new"),
-    path("gateway/access/", gateway.access, name="access"),
-    path("gateway/access/otp/", gateway.access_verify, name="access_verify"),
-    path("gateway/access/otp/resend/", gateway.access_resend, name="access_resend"),
+    *gateway.ACCESS.urls("gateway/access/", ("access", "access_verify", "access_resend")),
     path("gateway/<str:number>/", gateway.family_page, name="family"),
     path("gateway/<str:number>/primary/", gateway.edit_primary, name="primary"),
     path("gateway/<str:number>/members/add/", gateway.dependent, name="add_member"),

@@ -9,6 +9,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from portal.accounts.access import scope_for
@@ -16,6 +17,7 @@ from portal.accounts.models import Role
 from portal.audit.services import actor_from_request
 from portal.directory.models import Office
 from portal.notify.otp import OtpError
+from portal.otp_access import OtpAccess
 from portal.ratelimit import client_ip
 
 from . import selectors, services
@@ -31,22 +33,21 @@ from .forms import (
 from .models import Family, Kind, Member, Relation, Status
 from .pdf import render_family_form
 
-_ACCESS = "enrolment_access"
-_PENDING = "enrolment_access_pending"
+ACCESS = OtpAccess(
+    key="enrolment_access",
+    find=services.find_for_access,
+    send=lambda family, ip: services.send_access_otp(family=family, ip=ip),
+    verify=lambda family, code, actor: services.verify_access(family=family, code=code, actor=actor),
+    number_form=NumberForm, otp_form=OtpForm,
+    not_found=_lazy("No application has this number. Check it on your form or SMS."),
+    access_template="enrolment/access.html", verify_template="enrolment/access_verify.html", context_name="family",
+    access_view_name="enrolment:access", verify_view_name="enrolment:access_verify",
+    open_view_name="enrolment:family",
+)
 
 
 def _is_operator(request) -> bool:
     return request.user.is_authenticated and request.user.role == Role.OPERATOR
-
-
-def _allow(request, family: Family) -> None:
-    allowed = request.session.get(_ACCESS, [])
-    if family.number not in allowed:
-        request.session[_ACCESS] = allowed[-9:] + [family.number]
-
-
-def _forget(request, family: Family) -> None:
-    request.session[_ACCESS] = [n for n in request.session.get(_ACCESS, []) if n != family.number]
 
 
 def _family(request, number: str) -> Family:
@@ -58,7 +59,7 @@ def _family(request, number: str) -> Family:
     if _is_operator(request):
         if family.office_id not in scope_for(request.user).office_ids:
             raise Http404
-    elif family.number not in request.session.get(_ACCESS, []):
+    elif not ACCESS.allows(request, family.number):
         raise Http404
     return family
 
@@ -111,7 +112,7 @@ def new_family(request, code: str, kind: str):
             if family.status != Status.DRAFT:  # the form posted again after submission
                 return redirect(reverse("enrolment:access") + f"?number={family.number}")
             if not _is_operator(request):
-                _allow(request, family)
+                ACCESS.allow(request, family.number)
             return redirect("enrolment:family", number=family.number)
     return render(request, "enrolment/primary.html", {"form": form, "office": office, "kind": kind,
                                                       "officer": selectors.officer_of(office)})
@@ -214,7 +215,7 @@ def member_photo(request, number: str, member_id: int):
 
 @require_POST
 def submit(request, number: str):
-    if request.session.get(_PENDING) == number.upper():  # a second click on Submit
+    if ACCESS.awaiting(request, number):  # a second click on Submit
         return redirect("enrolment:access_verify")
     family = _family(request, number)
     if _is_operator(request):
@@ -226,8 +227,7 @@ def submit(request, number: str):
         return redirect("enrolment:family", number=family.number)
     except OtpError as exc:
         messages.warning(request, exc.message)
-    _forget(request, family)
-    request.session[_PENDING] = family.number
+    ACCESS.await_otp(request, family.number)
     messages.success(request, _("Application %(number)s is submitted. Note this number. An OTP has been sent to your "
                                 "mobile.") % {"number": family.number})
     return redirect("enrolment:access_verify")
@@ -262,58 +262,6 @@ def consent(request, number: str):
             messages.success(request, _("Application %(number)s is submitted to the DDO.") % {"number": family.number})
             return redirect("enrolment:family", number=family.number)
     return render(request, "enrolment/consent.html", {"form": form, "family": family})
-
-
-def access(request):
-    form = NumberForm(request.POST or None, initial={"number": request.GET.get("number", "")})
-    if request.method == "POST" and form.is_valid():
-        family = services.find_for_access(form.cleaned_data["number"])
-        if family is None:
-            form.add_error("number", _("No application has this number. Check it on your form or SMS."))
-        else:
-            try:
-                services.send_access_otp(family=family, ip=client_ip(request))
-            except OtpError as exc:
-                if exc.code != "cooldown":
-                    form.add_error(None, exc.message)
-                    return render(request, "enrolment/access.html", {"form": form})
-                messages.warning(request, exc.message)
-            request.session[_PENDING] = family.number
-            return redirect("enrolment:access_verify")
-    return render(request, "enrolment/access.html", {"form": form})
-
-
-def access_verify(request):
-    number = request.session.get(_PENDING)
-    family = services.find_for_access(number) if number else None
-    if family is None:
-        return redirect("enrolment:access")
-    form = OtpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.verify_access(family=family, code=form.cleaned_data["otp"], actor=actor_from_request(request))
-        except OtpError as exc:
-            form.add_error("otp", exc.message)
-        else:
-            del request.session[_PENDING]
-            _allow(request, family)
-            return redirect("enrolment:family", number=family.number)
-    return render(request, "enrolment/access_verify.html", {"form": form, "family": family,
-                                                            "masked_mobile": "XXXXXX" + family.mobile[-4:]})
-
-
-@require_POST
-def access_resend(request):
-    number = request.session.get(_PENDING)
-    family = services.find_for_access(number) if number else None
-    if family is None:
-        return redirect("enrolment:access")
-    try:
-        services.send_access_otp(family=family, ip=client_ip(request))
-        messages.success(request, _("A new OTP has been sent."))
-    except OtpError as exc:
-        messages.error(request, exc.message)
-    return redirect("enrolment:access_verify")
 
 
 def form_pdf(request, number: str):
