@@ -9,6 +9,8 @@ database: it writes rows with explicit primary keys and moves the sequences.
     python bench/seed_enrolment.py counts           row counts as JSON
     python bench/seed_enrolment.py explain PATH...  render PATH in-process as the big office's
                                                     DDO, EXPLAIN ANALYZE its enrolment queries
+    python bench/seed_enrolment.py register-explain CODE   one registration in-process (rolled
+                                                    back): its queries and a profile
     python bench/seed_enrolment.py bulk-explain     verify 500 pending families of the big office
                                                     in-process inside a transaction that is rolled
                                                     back: queries, time per phase, profile
@@ -517,6 +519,49 @@ def bulk_explain(size: int = 500) -> dict:
     return report
 
 
+def register_explain(office_code: str) -> dict:
+    """One registration (POST /gateway/new/<office>/employee/) in-process, as a new visitor,
+    inside a transaction that is rolled back: its queries, their time and a profile."""
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    path = f"/gateway/new/{office_code}/employee/"
+    level = PayLevel.objects.order_by("order").first()
+
+    def post(n: int):
+        client = Client(HTTP_HOST="127.0.0.1")
+        return client.post(path, {
+            "name_en": "Sunita Devi", "name_hi": "सुनीता देवी", "guardian_name": "Ramesh Kumar",
+            "date_of_birth": "1984-05-17", "gender": "female", "aadhaar": aadhaar(n), "mobile": "9812345670",
+            "email": "sunita@example.in", "address": "12 Hazratganj, Lucknow", "employee_id": f"NEW{n}",
+            "designation": "Staff Nurse", "date_of_joining": "2008-07-01", "pay_level": level.pk,
+            "submit_token": str(uuid.uuid4()),
+        })
+
+    report = {"path": path}
+    try:
+        with transaction.atomic():
+            post(9 * 10 ** 8)  # warm caches and the connection
+            profile = cProfile.Profile()
+            with CaptureQueriesContext(connection) as ctx:
+                t0 = time.perf_counter()
+                profile.enable()
+                response = post(9 * 10 ** 8 + 1)
+                profile.disable()
+                report["seconds"] = round(time.perf_counter() - t0, 4)
+            report["status"], report["location"] = response.status_code, response.get("Location", "")
+            raise _Rollback
+    except _Rollback:
+        pass
+    report["queries"] = len(ctx.captured_queries)
+    report["db_ms"] = round(sum(float(q["time"]) for q in ctx.captured_queries) * 1000, 1)
+    report["sql"] = [{"ms": round(float(q["time"]) * 1000, 2), "sql": q["sql"][:200]} for q in ctx.captured_queries]
+    out = io.StringIO()
+    pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(20)
+    report["profile_top_tottime"] = out.getvalue().splitlines()[:45]
+    return report
+
+
 if __name__ == "__main__":
     command = sys.argv[1] if len(sys.argv) > 1 else "seed"
     if command == "seed":
@@ -525,7 +570,9 @@ if __name__ == "__main__":
         print(json.dumps(counts()))
     elif command == "explain":
         print(json.dumps(explain(sys.argv[2:] or ["/office/families/"])))
+    elif command == "register-explain":
+        print(json.dumps(register_explain(sys.argv[2])))
     elif command == "bulk-explain":
         print(json.dumps(bulk_explain(int(sys.argv[2]) if len(sys.argv) > 2 else 500)))
     else:
-        sys.exit(f"unknown command {command!r}: use seed, counts, explain or bulk-explain")
+        sys.exit(f"unknown command {command!r}: use seed, counts, explain, register-explain or bulk-explain")

@@ -247,7 +247,7 @@ def test_employee_registers_two_dependents_ddo_returns_employee_corrects_ddo_ver
     reason = "पुत्र की जन्म तिथि आधार कार्ड से मेल नहीं खाती।"
     returning = f"form[action='/office/families/{number}/return/']"
     office_page.click(f"details:has({returning}) summary")
-    office_page.fill(f"{returning} textarea[name=reason]", reason)
+    office_page.fill(f"{returning} textarea[name=return-reason]", reason)
     submit(office_page, returning)
     assert Family.objects.get(number=number).status == Status.RETURNED
 
