@@ -317,7 +317,7 @@ class Client:
         headers = {"Accept": "text/html", "Accept-Encoding": "identity"}
         body = None
         if fields is not None:
-            body = urllib.parse.urlencode(fields).encode()
+            body = urllib.parse.urlencode(fields, doseq=True).encode()
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())

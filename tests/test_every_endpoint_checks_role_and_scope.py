@@ -204,6 +204,12 @@ ROWS = [
         post={"reason": "Kept in the mother's family"}, keeps=lambda w: DuplicateFlag.objects.get(pk=w.flag).state),
     Row("enrolment:duplicate_resolve", "/office/duplicates/{agra_flag}/resolve/",         "LOG 302 403 404 404 403 403 403 403 403",
         post={"reason": "Kept in the mother's family"}, keeps=lambda w: DuplicateFlag.objects.get(pk=w.agra_flag).state),
+    # --- the scheme's rules (state cell) --------------------------------------------------------------------------------------------
+    Row("enrolment:rules",             "/state/rules/",                                   "LOG 200 200 403 403 403 403 403 403 403"),
+    Row("enrolment:rule_edit",         "/state/rules/R-SON/",                             "LOG 200 403 403 403 403 403 403 403 403"),
+    Row("enrolment:pay_level_edit",    "/state/pay-levels/{level}/",                      "LOG 302 403 403 403 403 403 403 403 403",
+        post=lambda: {f"l{PayLevel.objects.get(code='1').pk}-ward": "private"},
+        keeps=lambda w: PayLevel.objects.get(pk=w.level).ward),
     # --- the employee's / pensioner's own pages ------------------------------------------------------------------------------------
     Row("enrolment:my_family",         "/my/",                                            "LOG 403 403 403 403 403 403 403 403 200"),
     Row("enrolment:change_new",        "/my/changes/add/",                                "LOG 403 403 403 403 403 403 403 403 200"),
@@ -350,6 +356,7 @@ def world(users, offices, submitted, geo, system, application_data, office_data,
     failed = queue_sms(to="9876500015", template="ddo_submitted", language="hi", context={"number": draft.number})
     Message.objects.filter(pk=failed.pk).update(status=Message.Status.FAILED, attempts=5)
     return SimpleNamespace(
+        level=PayLevel.objects.get(code="1").pk,
         app=submitted().number,
         scanned=submitted(stage="scan_received", ddo_code="2662", mobile="9876500012").number,
         agra=submitted(stage="scan_received", ddo_code="4275", district=geo["agra"], treasury=geo["t_agra"],

@@ -8,7 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from portal.audit.services import actor_from_request
@@ -27,7 +27,7 @@ ACCESS = OtpAccess(
     send=lambda application, ip: services.send_access_otp(application=application, ip=ip),
     verify=lambda application, code, actor: services.verify_access(application=application, code=code, actor=actor),
     number_form=NumberForm, otp_form=OtpForm,
-    not_found=_lazy("No submitted application has this number. Check it on your printed form or SMS."),
+    not_found=gettext_lazy("No submitted application has this number. Check it on your printed form or SMS."),
     access_template="ddo/access.html", verify_template="ddo/access_verify.html", context_name="application",
     access_view_name="ddo:access", verify_view_name="ddo:access_verify", open_view_name="ddo:application",
 )

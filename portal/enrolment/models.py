@@ -105,6 +105,10 @@ class EligibilityRule(models.Model):
     def name(self) -> str:
         return self.name_en if (get_language() or "hi").startswith("en") else self.name_hi
 
+    @property
+    def audit_label(self) -> str:
+        return self.code
+
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 

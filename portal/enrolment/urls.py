@@ -3,6 +3,7 @@ from django.urls import path
 from . import views_gateway as gateway
 from . import views_my as my
 from . import views_office as office
+from . import views_rules as rules
 
 app_name = "enrolment"
 urlpatterns = [
@@ -34,6 +35,9 @@ urlpatterns = [
     path("office/transfers/<int:pk>/<slug:decision>/", office.transfer_decide, name="transfer_decide"),
     path("office/duplicates/", office.duplicates, name="duplicates"),
     path("office/duplicates/<int:pk>/resolve/", office.duplicate_resolve, name="duplicate_resolve"),
+    path("state/rules/", rules.rules, name="rules"),
+    path("state/rules/<str:code>/", rules.rule_edit, name="rule_edit"),
+    path("state/pay-levels/<int:pk>/", rules.pay_level_edit, name="pay_level_edit"),
     path("my/", my.my_family, name="my_family"),
     path("my/changes/<slug:type>/", my.change_new, name="change_new"),
 ]

@@ -9,7 +9,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from portal.accounts.access import scope_for
@@ -39,7 +39,7 @@ ACCESS = OtpAccess(
     send=lambda family, ip: services.send_access_otp(family=family, ip=ip),
     verify=lambda family, code, actor: services.verify_access(family=family, code=code, actor=actor),
     number_form=NumberForm, otp_form=OtpForm,
-    not_found=_lazy("No application has this number. Check it on your form or SMS."),
+    not_found=gettext_lazy("No application has this number. Check it on your form or SMS."),
     access_template="enrolment/access.html", verify_template="enrolment/access_verify.html", context_name="family",
     access_view_name="enrolment:access", verify_view_name="enrolment:access_verify",
     open_view_name="enrolment:family",

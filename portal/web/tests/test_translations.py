@@ -53,3 +53,18 @@ def test_catalogue_covers_every_string_in_the_code(tmp_path):
 def test_catalogue_passes_gnu_msgfmt_checks():
     result = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(PO)], capture_output=True, text=True)
     assert result.returncode == 0 and result.stderr == "", result.stderr
+
+
+def test_code_marks_strings_only_with_names_makemessages_finds():
+    """makemessages extracts _(), gettext(), gettext_lazy() and friends; an alias such as
+    `_lazy` would hide a string from the Hindi catalogue without any error."""
+    extractable = {"_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy", "pgettext",
+                   "pgettext_lazy", "npgettext", "npgettext_lazy"}
+    hidden = []
+    for path in (ROOT / "portal").rglob("*.py"):
+        for match in re.finditer(r"from django\.utils\.translation import ([^\n]+)", path.read_text()):
+            for part in match.group(1).split(","):
+                bits = part.strip().strip("()").split(" as ")
+                if len(bits) == 2 and bits[0].strip() in extractable and bits[1].strip() not in extractable:
+                    hidden.append(f"{path.relative_to(ROOT)}: {part.strip()}")
+    assert hidden == []
