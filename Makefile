@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: demo test test-fast venv venv-dev messages lock clean bench
+.PHONY: demo test test-fast venv venv-dev messages lock clean bench bench-enrolment
 
 demo: venv
 	$(PY) manage.py compile_translations
@@ -47,6 +47,9 @@ messages: venv
 
 bench: venv-dev
 	$(PY) bench/run.py
+
+bench-enrolment: venv-dev
+	$(PY) bench/enrolment.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -180,8 +180,9 @@ def stop_gunicorn(proc: subprocess.Popen | None) -> None:
 
 # --- CPU accounting (who used the two cores) --------------------------------------------
 
-def _proc_stat(pid: int) -> tuple[str, int, float] | None:
-    """(command name, parent pid, CPU seconds) of a process, from /proc."""
+def _proc_stat(pid: int) -> tuple[str, int, float, float] | None:
+    """(command name, parent pid, CPU seconds, CPU seconds of its reaped children) of a
+    process, from /proc."""
     try:
         raw = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
@@ -189,16 +190,22 @@ def _proc_stat(pid: int) -> tuple[str, int, float] | None:
     name = raw[raw.index("(") + 1:raw.rindex(")")]
     fields = raw[raw.rindex(")") + 2:].split()
     ticks = os.sysconf("SC_CLK_TCK")
-    return name, int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks
+    return name, int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks, (int(fields[13]) + int(fields[14])) / ticks
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
 
 
 def _is_bench_backend(pid: int, database: str) -> bool:
     """A PostgreSQL backend serving the benchmark database ("postgres: 15/main: user db host ...")."""
-    try:
-        title = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return False
-    return f" {database} " in title
+    return f" {database} " in _cmdline(pid)
+
+
+_PARALLEL_WORKER = re.compile(r"parallel worker for PID (\d+)")
 
 
 def _machine_ticks() -> tuple[int, int]:
@@ -213,7 +220,16 @@ def _machine_ticks() -> tuple[int, int]:
 class CpuMonitor(threading.Thread):
     """Samples the CPU time of gunicorn (master and workers) and of the PostgreSQL backends
     serving the benchmark database every half second. Per process, so that a backend that
-    exits in between (DB_CONN_MAX_AGE recycles connections) keeps what it used."""
+    exits in between (DB_CONN_MAX_AGE recycles connections) keeps what it used.
+
+    PostgreSQL's parallel-query workers live for one query (tens of milliseconds), so most
+    are never seen by a sample, and their title names no database. Their CPU is found
+    through the postmaster instead: the kernel adds an exited child's CPU time to its
+    parent's "children" counters when the parent reaps it. What the postmaster's children
+    used during the window, minus what the samples already saw of children that exited,
+    is reported as `postgres_short_lived_cores` and counted with PostgreSQL. On a quiet
+    machine that is the benchmark's parallel workers; a short connection of another
+    database would land there too."""
 
     INTERVAL = 0.5
 
@@ -223,7 +239,17 @@ class CpuMonitor(threading.Thread):
         self.database = database
         self.first: dict[int, tuple[str, float]] = {}
         self.last: dict[int, float] = {}
+        self.exited: set[int] = set()
+        self.postmasters: dict[int, float] = {}  # pid -> reaped children's CPU at the start
         self.done = threading.Event()
+
+    def _postmaster_children(self) -> dict[int, float]:
+        out = {}
+        for pid in self.postmasters:
+            stat = _proc_stat(pid)
+            if stat is not None:
+                out[pid] = stat[3]
+        return out
 
     def sample(self, initial: bool = False) -> None:
         for entry in Path("/proc").iterdir():
@@ -238,18 +264,37 @@ class CpuMonitor(threading.Thread):
             stat = _proc_stat(pid)
             if stat is None:
                 continue
-            name, ppid, seconds = stat
+            name, ppid, seconds, _ = stat
             if pid == self.gunicorn_pid or ppid == self.gunicorn_pid:
                 group = "server"
-            elif name.startswith("postgres") and _is_bench_backend(pid, self.database):
-                group = "postgres"  # only backends of the benchmark database, not other users of the server
+            elif name.startswith("postgres") and ppid in self.postmasters:
+                title = _cmdline(pid)
+                worker = _PARALLEL_WORKER.search(title)
+                if f" {self.database} " in title or (
+                        worker and self.first.get(int(worker.group(1)), ("",))[0] == "postgres"):
+                    group = "postgres"  # only the benchmark database's backends and their parallel workers
+                else:
+                    group = "postgres_other"  # other databases, background processes: not ours
             else:
                 continue
             # A process first seen after the start began during the window: all its time counts.
             self.first[pid] = (group, seconds if initial else 0.0)
             self.last[pid] = seconds
+        for pid in self.first:
+            if pid not in self.exited and not Path(f"/proc/{pid}").exists():
+                self.exited.add(pid)
+
+    def _find_postmasters(self) -> None:
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                stat = _proc_stat(int(entry.name))
+                if stat and stat[0].startswith("postgres") and "bin/postgres" in _cmdline(int(entry.name)):
+                    parent = _proc_stat(stat[1])
+                    if not parent or not parent[0].startswith("postgres"):
+                        self.postmasters[int(entry.name)] = stat[3]
 
     def start(self) -> None:
+        self._find_postmasters()
         self.client0 = time.process_time()
         self.machine0 = _machine_ticks()
         self.t0 = time.perf_counter()
@@ -264,11 +309,17 @@ class CpuMonitor(threading.Thread):
         self.done.set()
         self.join()
         self.sample()
+        reaped = sum(self._postmaster_children().get(pid, start) - start for pid, start in self.postmasters.items())
         wall = time.perf_counter() - self.t0
         client = time.process_time() - self.client0
-        used = {"server": 0.0, "postgres": 0.0}
+        used = {"server": 0.0, "postgres": 0.0, "postgres_other": 0.0}
         for pid, (group, first) in self.first.items():
             used[group] += self.last.get(pid, first) - first
+        # Children of the postmaster that exited in the window: their whole CPU time is in
+        # `reaped`; what the samples saw of them is already counted above.
+        seen_exited = sum(self.last.get(pid, 0.0) for pid in self.exited if self.first[pid][0] != "server")
+        short_lived = max(0.0, reaped - seen_exited)
+        used["postgres"] += short_lived
         total1, idle1 = _machine_ticks()
         total = total1 - self.machine0[0]
         busy = total - (idle1 - self.machine0[1])
@@ -278,6 +329,7 @@ class CpuMonitor(threading.Thread):
             "load_generator_cores": round(client / wall, 2),
             "gunicorn_cores": round(used["server"] / wall, 2),
             "postgres_cores": round(used["postgres"] / wall, 2),
+            "postgres_short_lived_cores": round(short_lived / wall, 2),
             "machine_cores_busy": round(busy_cores, 2) if busy_cores is not None else None,
             # Whatever else ran on the machine meanwhile (other processes, kernel): should be ~0.
             "other_cores": round(busy_cores - (client + used["server"] + used["postgres"]) / wall, 2)

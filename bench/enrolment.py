@@ -28,7 +28,9 @@ BENCH_DB_CONN_MAX_AGE and BENCH_KEEP_DB as for bench/run.py, see bench/common.py
     BENCH_ENROLMENT_DATABASE_URL  postgres://postgres@127.0.0.1:5432/portal_bench_enrolment (dropped!)
     BENCH_ENROLMENT_OUTPUT        bench/results/enrolment.json
     BENCH_BULK_SIZE               500    families per bulk verification
-    BENCH_BULK_REPEAT             3      bulk verifications, each on new families
+    BENCH_BULK_REPEAT             3      bulk verifications with SMS handed to Celery (production)
+    BENCH_BULK_EAGER_REPEAT       1      and with CELERY_EAGER (SMS sent in the request), each on
+                                         new families; both together need (3+1) x 500 waiting
     BENCH_EXPLAIN                 1      0 skips EXPLAIN ANALYZE and the in-process breakdowns
     BENCH_FAMILIES / BENCH_OFFICES / BENCH_BIG_PENDING / BENCH_VAULT_SAMPLE /
     BENCH_DDO_PASSWORD / BENCH_SEED: see bench/seed_enrolment.py
@@ -83,6 +85,7 @@ OUTPUT = Path(os.environ.get("BENCH_ENROLMENT_OUTPUT", str(ROOT / "bench" / "res
 EXPLAIN = os.environ.get("BENCH_EXPLAIN", "1") not in ("", "0", "false", "no")
 BULK_SIZE = int(os.environ.get("BENCH_BULK_SIZE", "500"))
 BULK_REPEAT = int(os.environ.get("BENCH_BULK_REPEAT", "3"))
+BULK_EAGER_REPEAT = int(os.environ.get("BENCH_BULK_EAGER_REPEAT", "1"))
 DDO_PASSWORD = os.environ.get("BENCH_DDO_PASSWORD", "Bench-DDO-Officer-2026")
 PAGE_SIZE = 50  # views_office.queue paginates by 50
 
@@ -204,18 +207,16 @@ def scenarios(port: int, gunicorn_pid: int, seeded: dict, jars: list[dict]) -> d
     return results
 
 
-def bulk_verify(port: int, gunicorn_pid: int, seeded: dict, jar: dict) -> list[dict]:
-    """BULK_REPEAT bulk verifications, each of the next BULK_SIZE oldest waiting families of
-    the big office (what a DDO working down the queue would select), timed end to end."""
+def bulk_verify(port: int, gunicorn_pid: int, seeded: dict, jar: dict, sets: list[list[str]], mode: str) -> list[dict]:
+    """One bulk verification per set of numbers (the next BULK_SIZE oldest waiting families of
+    the big office: what a DDO working down the queue selects), each timed end to end.
+    `mode`: "broker" (CELERY_EAGER=false: the SMS are handed to Celery after the commit and
+    a worker sends them, as in production) or "eager" (CELERY_EAGER=true, as the demo and
+    the other scenarios run: every SMS is delivered inside the request)."""
     ddo = seeded["big_office"]["ddo_username"]
     ddo_pk = sql_one("SELECT id FROM accounts_user WHERE username = %s", (ddo,))[0]
-    pending = [f["number"] for f in seeded["big_pending"]]
     runs = []
-    for rep in range(BULK_REPEAT):
-        numbers = pending[rep * BULK_SIZE:(rep + 1) * BULK_SIZE]
-        if len(numbers) < BULK_SIZE:
-            log(f"bulk verification {rep + 1}: only {len(numbers)} waiting families left, stopping")
-            break
+    for rep, numbers in enumerate(sets):
         client = Client(port)
         client.cookies = dict(jar)
         status, _, body = client.request("GET", "/office/families/")
@@ -267,8 +268,11 @@ def bulk_verify(port: int, gunicorn_pid: int, seeded: dict, jar: dict) -> list[d
             f"AND m.preview LIKE '%%' || u.username || '%%'", (before["max_message_id"], *numbers))[0]
         sms_sent = sql_one("SELECT COUNT(*) FROM notify_message WHERE id > %s AND status = 'sent'",
                            (before["max_message_id"],))[0]
+        sms_queued = sql_one("SELECT COUNT(*) FROM notify_message WHERE id > %s AND status = 'queued'",
+                             (before["max_message_id"],))[0]
         shown = re.search(rb"\b%d\b" % len(numbers), page) is not None
         run = {
+            "mode": mode,
             "families": len(numbers),
             "status": status,
             "location": headers.get("location", ""),
@@ -285,6 +289,7 @@ def bulk_verify(port: int, gunicorn_pid: int, seeded: dict, jar: dict) -> list[d
                 "new_messages_all": after["sms_all"] - before["sms_all"],
                 "new_sms_matching_family_number_and_user_id": sms_to_families,
                 "new_messages_delivered_by_demo_backend": sms_sent,
+                "new_messages_left_queued_for_the_worker": sms_queued,
                 "queue_page_after": page_status,
                 "queue_page_shows_count_message": shown,
             },
@@ -294,8 +299,9 @@ def bulk_verify(port: int, gunicorn_pid: int, seeded: dict, jar: dict) -> list[d
                      and c["verified_total_increase"] == len(numbers) and c["new_beneficiary_users"] == len(numbers)
                      and c["new_users_linked_to_selected_families"] == len(numbers)
                      and c["new_family_verified_sms"] == len(numbers) and c["new_messages_all"] == len(numbers)
-                     and c["new_sms_matching_family_number_and_user_id"] == len(numbers))
-        log(f"bulk verify {rep + 1}: {len(numbers)} families in {run['seconds']} s "
+                     and c["new_sms_matching_family_number_and_user_id"] == len(numbers)
+                     and (sms_sent if mode == "eager" else sms_queued) == len(numbers))
+        log(f"bulk verify ({mode}) {rep + 1}: {len(numbers)} families in {run['seconds']} s "
             f"(then the queue page {run['then_queue_page_seconds']} s), checks {'ok' if run['ok'] else 'FAILED'}")
         runs.append(run)
     return runs
@@ -331,12 +337,21 @@ def evaluate(results: dict, bulk: list[dict]) -> tuple[dict, dict]:
         p95 = results[name]["latency_ms"]["p95"]
         targets[f"{name}_p95_ms"] = {"value": p95, "target": f"<= {TARGET_QUEUE_P95_MS:g}",
                                      "pass": p95 is not None and p95 <= TARGET_QUEUE_P95_MS}
-    worst = max((r["seconds"] for r in bulk), default=None)
+    broker = [r for r in bulk if r["mode"] == "broker"]
+    eager = [r for r in bulk if r["mode"] == "eager"]
+    worst = max((r["seconds"] for r in broker), default=None)
     targets[f"bulk_verify_{BULK_SIZE}_seconds"] = {
-        "value": worst, "target": f"<= {TARGET_BULK_SECONDS:g} (slowest of {len(bulk)})",
-        "pass": worst is not None and worst <= TARGET_BULK_SECONDS and len(bulk) == BULK_REPEAT}
-    targets["bulk_verify_checks"] = {"value": sum(r["ok"] for r in bulk), "target": f"== {BULK_REPEAT} runs correct",
-                                     "pass": len(bulk) == BULK_REPEAT and all(r["ok"] for r in bulk)}
+        "value": worst, "target": f"<= {TARGET_BULK_SECONDS:g} (slowest of {len(broker)}; SMS to the Celery broker)",
+        "pass": worst is not None and worst <= TARGET_BULK_SECONDS and len(broker) == BULK_REPEAT}
+    worst_eager = max((r["seconds"] for r in eager), default=None)
+    if BULK_EAGER_REPEAT:
+        # Not the production set-up: shown so that the cost of delivering in the request is visible.
+        targets[f"bulk_verify_{BULK_SIZE}_seconds_eager_sms"] = {
+            "value": worst_eager, "target": f"<= {TARGET_BULK_SECONDS:g} (CELERY_EAGER: SMS sent inside the request)",
+            "pass": worst_eager is not None and worst_eager <= TARGET_BULK_SECONDS, "informational": True}
+    runs = BULK_REPEAT + BULK_EAGER_REPEAT
+    targets["bulk_verify_checks"] = {"value": sum(r["ok"] for r in bulk), "target": f"== {runs} runs correct",
+                                     "pass": len(bulk) == runs and all(r["ok"] for r in bulk)}
     for name in ("register", "queue", "queue_filtered"):
         targets[f"{name}_no_errors"] = {"value": results[name]["errors"], "target": "== 0",
                                         "pass": results[name]["errors"] == 0}
@@ -366,13 +381,14 @@ def print_summary(report: dict) -> None:
     print(f"(ratio = req/s / mean bare req/s = {ratios['bare_rps']})")
     print()
     print(f"{'CPU, in cores':<24}{'client':>9}{'gunicorn':>9}{'postgres':>9}{'other':>9}{'busy':>9}")
-    for name, r in [*results.items(), *((f"bulk_verify_{i + 1}", b) for i, b in enumerate(report["bulk_verify"]))]:
+    for name, r in [*results.items(),
+                    *((f"bulk_verify_{i + 1}_{b['mode']}", b) for i, b in enumerate(report["bulk_verify"]))]:
         cpu = r["cpu"]
         print(f"{name:<24}{cpu['load_generator_cores']:>9}{cpu['gunicorn_cores']:>9}{cpu['postgres_cores']:>9}"
               f"{cpu['other_cores']!s:>9}{cpu['machine_cores_busy']!s:>9}")
     print()
     for i, b in enumerate(report["bulk_verify"]):
-        print(f"bulk verify {i + 1}: {b['families']} families, POST {b['seconds']} s, then queue page "
+        print(f"bulk verify {i + 1} ({b['mode']}): {b['families']} families, POST {b['seconds']} s, then queue page "
               f"{b['then_queue_page_seconds']} s; checks {'ok' if b['ok'] else 'FAILED'} "
               f"({b['checks']['selected_now_verified']} verified, {b['checks']['new_beneficiary_users']} accounts, "
               f"{b['checks']['new_family_verified_sms']} SMS)")
@@ -381,7 +397,10 @@ def print_summary(report: dict) -> None:
           f"bulk (same seal/blind_index) {vault['bulk']['rows_per_s']} rows/s")
     print()
     for name, t in report["targets"].items():
-        print(f"  {'PASS' if t['pass'] else 'FAIL'}  {name:<28} {t['value']!s:>8}  (target {t['target']})")
+        verdict = "PASS" if t["pass"] else "FAIL"
+        if t.get("informational"):
+            verdict = f"({verdict.lower()})"
+        print(f"  {verdict:<6}{name:<36} {t['value']!s:>8}  (target {t['target']})")
     print(f"  overall: {'PASS' if report['all_targets_met'] else 'FAIL'}")
     if report["interference_max_other_cores"] > 0.25:
         print(f"  warning: other processes used up to {report['interference_max_other_cores']} cores during the run")
@@ -396,6 +415,8 @@ def print_summary(report: dict) -> None:
         b = report["bulk_verify_breakdown"]
         print(f"Bulk verification in-process (rolled back): {b['queries']} queries, {b['db_seconds']} s in the "
               f"database; phases {b['phases']}")
+    if report.get("queue_page_split"):
+        print(f"Queue page in-process: {report['queue_page_split']}")
     if report.get("register_breakdown"):
         r = report["register_breakdown"]
         print(f"Registration in-process: {r['queries']} queries, {r['db_ms']} ms in the database, "
@@ -436,10 +457,25 @@ def main() -> None:
             f"/office/families/?page={-(-seeded['big_office']['pending'] // PAGE_SIZE)}",
         )) if EXPLAIN else {}
         register_breakdown = bench_script(env, "register-explain", seeded["big_office"]["code"]) if EXPLAIN else {}
-        bulk = bulk_verify(port, proc.pid, seeded, jars[-1])
+        queue_split = bench_script(env, "queue-split") if EXPLAIN else {}
+        # Bulk verification: first the in-process breakdown (rolled back, so it needs no
+        # families of its own), then over HTTP on the next sets of 500 oldest waiting families.
         bulk_breakdown = bench_script(env, "bulk-explain", str(BULK_SIZE)) if EXPLAIN else {}
+        pending = [f["number"] for f in seeded["big_pending"]]
+        sets = [pending[i * BULK_SIZE:(i + 1) * BULK_SIZE] for i in range(BULK_EAGER_REPEAT + BULK_REPEAT)]
+        sets = [numbers for numbers in sets if len(numbers) == BULK_SIZE]
+        bulk = bulk_verify(port, proc.pid, seeded, jars[-1], sets[:BULK_EAGER_REPEAT], "eager")
         stop_gunicorn(proc)
         server_log = (Path(var_dir) / "gunicorn.log").read_text(errors="replace")
+        # The same server with CELERY_EAGER=false: after the commit each SMS is handed to the
+        # broker (Celery's in-memory transport here: nothing is sent; in production a worker
+        # sends them), as in production. The log-ins are sessions in the database: still valid.
+        broker_env = {**env, "CELERY_EAGER": "false", "CELERY_BROKER_URL": "memory://"}
+        proc = start_gunicorn(broker_env, port, Path(var_dir) / "gunicorn-broker.log")
+        log(f"gunicorn pid {proc.pid} with CELERY_EAGER=false for bulk verification")
+        bulk += bulk_verify(port, proc.pid, seeded, jars[-1], sets[BULK_EAGER_REPEAT:], "broker")
+        stop_gunicorn(proc)
+        server_log += (Path(var_dir) / "gunicorn-broker.log").read_text(errors="replace")
         after = bench_script(env, "counts")
         drafts = after["families_by_status"]["draft"] - seeded["families_by_status"]["draft"]
         checks["drafts_created"] = drafts
@@ -461,6 +497,10 @@ def main() -> None:
                 "gunicorn_workers": WORKERS, "gunicorn_threads": 1, "gunicorn_worker_class": "sync",
                 "db_conn_max_age": int(DB_CONN_MAX_AGE), "database": DB_NAME,
                 "sms_backend": "demo", "celery_eager": True, "debug": False, "bare_view": "/healthz",
+                "bulk_verify": "POST /office/families/bulk-verify/ with the next 500 oldest waiting numbers of the big "
+                               "office; 'eager': CELERY_EAGER=true (SMS delivered in the request); 'broker': the same "
+                               "server restarted with CELERY_EAGER=false, CELERY_BROKER_URL=memory:// (SMS handed to "
+                               "Celery after the commit, as in production)",
                 "register": "POST /gateway/new/<office code, in turn>/employee/, new Aadhaar, token and session each",
                 "queue": f"GET /office/families/ as {seeded['big_office']['ddo_username']} "
                          f"(office {seeded['big_office']['code']})",
@@ -475,10 +515,11 @@ def main() -> None:
             "bulk_verify": bulk,
             "ratios": ratios,
             "targets": targets,
-            "all_targets_met": all(t["pass"] for t in targets.values()),
+            "all_targets_met": all(t["pass"] for t in targets.values() if not t.get("informational")),
             "interference_max_other_cores": max((c["other_cores"] or 0) for c in cpus),
             "checks": checks,
             "queue_queries": explain,
+            "queue_page_split": queue_split,
             "register_breakdown": register_breakdown,
             "bulk_verify_breakdown": bulk_breakdown,
             "total_seconds": round(time.monotonic() - started, 1),

@@ -194,6 +194,8 @@ def sanity_check(port: int, seeded: dict) -> dict:
     return {"queue_shows_pending_count": pending, "queue_page_bytes": len(body)}
 
 
+# --- report ------------------------------------------------------------------------------
+
 def evaluate(results: dict) -> tuple[dict, dict]:
     bare_rps = (results["bare"]["rps"] + results["bare_end"]["rps"]) / 2
     ratios = {name: round(results[name]["rps"] / bare_rps, 3) if bare_rps else None

@@ -9,6 +9,7 @@ database: it writes rows with explicit primary keys and moves the sequences.
     python bench/seed_enrolment.py counts           row counts as JSON
     python bench/seed_enrolment.py explain PATH...  render PATH in-process as the big office's
                                                     DDO, EXPLAIN ANALYZE its enrolment queries
+    python bench/seed_enrolment.py queue-split      the queue page's time in-process: data vs template
     python bench/seed_enrolment.py register-explain CODE   one registration in-process (rolled
                                                     back): its queries and a profile
     python bench/seed_enrolment.py bulk-explain     verify 500 pending families of the big office
@@ -450,20 +451,83 @@ def explain(paths: list[str]) -> dict:
     return report
 
 
+def queue_split(rounds: int = 30) -> dict:
+    """Where the big office's queue page spends its time in-process (mean of `rounds`): the
+    data (count, the page of 50, the members prefetch) and the template with the data ready.
+    Measured without the profiler, so the numbers add up to the page's cost."""
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.core.paginator import Paginator
+    from django.db.models.signals import post_init
+    from django.middleware.csrf import get_token
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+    from django.utils import translation
+
+    from portal.enrolment import selectors
+    from portal.enrolment.forms import QueueFilterForm
+
+    user = _big_ddo()
+    translation.activate("hi")
+    request = RequestFactory().get("/office/families/")
+    request.user, request.session = user, SessionStore()
+    request._messages = FallbackStorage(request)
+    get_token(request)
+    form = QueueFilterForm(None)
+
+    def prepare():
+        page = Paginator(selectors.families_for(user, {}), 50).get_page(None)
+        list(page.object_list)
+        _ = page.paginator.count  # evaluated here, as the template would
+        return page
+
+    def render(page):
+        return render_to_string("enrolment/queue.html", {"form": form, "page": page, "query": "", "can_act": True},
+                                request=request)
+
+    def mean_ms(func) -> float:
+        for _ in range(3):
+            func()
+        t0 = time.perf_counter()
+        for _ in range(rounds):
+            func()
+        return round((time.perf_counter() - t0) / rounds * 1000, 2)
+
+    instances = []
+
+    def counter(sender, **kwargs):
+        instances.append(sender.__name__)
+
+    post_init.connect(counter)
+    page = prepare()
+    post_init.disconnect(counter)
+    by_model = {name: instances.count(name) for name in sorted(set(instances))}
+    return {
+        "data_ms (count + page of 50 + members prefetch)": mean_ms(prepare),
+        "template_ms (data ready)": mean_ms(lambda: render(page)),
+        "both_ms": mean_ms(lambda: render(prepare())),
+        "model_instances_per_page": by_model,
+        "html_bytes": len(render(page)),
+    }
+
+
 class _Rollback(Exception):
     pass
 
 
 def bulk_explain(size: int = 500) -> dict:
-    """What one bulk verification of `size` families costs inside the server, phase by phase:
-    the view's query (families_for + number IN), then verify_families (lock, primaries,
-    accounts, bulk update, audit, SMS rows), then the SMS hand-over that runs after commit
-    (eager Celery: every message delivered inside the request). Everything runs in a
-    transaction that is rolled back, so the benchmark's data is unchanged; the after-commit
-    part is measured by calling the same hand-over for the same number of messages, also
-    rolled back."""
+    """What one bulk verification of `size` families costs inside the server, step by step:
+    the view's query (families_for(status=all) + number IN, with its members prefetch), then
+    verify_families (lock, primaries, accounts, bulk update, audit rows, SMS rows), then the
+    SMS hand-over that runs after commit: with CELERY_EAGER (as the benchmark's server runs)
+    every message is delivered inside the request; with a broker (production) each is one
+    `deliver.delay()`, measured here against Celery's in-memory transport (a lower bound for
+    Redis). Each pass runs in a transaction that is rolled back, so the data is unchanged.
+    A last pass runs under cProfile."""
+    from django.db.models.query import QuerySet
     from django.test.utils import CaptureQueriesContext
 
+    from portal.celery import app as celery_app
     from portal.enrolment import selectors, services
     from portal.notify import outbox
 
@@ -471,51 +535,92 @@ def bulk_explain(size: int = 500) -> dict:
     numbers = list(Family.objects.filter(office_id__in=[g.office_id for g in user.grants.all()], status__in=PENDING)
                    .order_by("-submitted_at").values_list("number", flat=True)[:size])
     actor = Actor(user=user, role=user.role, label=user.username, ip="127.0.0.1")
-    phases, report = {}, {"families": len(numbers)}
-    captured = []
-    profile = cProfile.Profile()
+    steps: dict[str, dict] = {}
+
+    def timed(label, func):
+        def wrapper(*args, **kwargs):
+            n0, t0 = len(connection.queries_log), time.perf_counter()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                entry = steps.setdefault(label, {"seconds": 0.0, "queries": 0, "calls": 0})
+                entry["seconds"] += time.perf_counter() - t0
+                entry["queries"] += len(connection.queries_log) - n0
+                entry["calls"] += 1
+        return wrapper
+
+    original = {name: getattr(services, name) for name in ("create_beneficiaries", "record_many", "queue_sms_many")}
+    original_bulk_update = QuerySet.bulk_update
+
+    def bulk_update(qs, objs, fields, batch_size=None):
+        return timed(f"bulk_update {qs.model.__name__} ({len(fields)} fields)", original_bulk_update)(
+            qs, objs, fields, batch_size)
+
+    def one_pass(dispatch: str, profile: cProfile.Profile | None = None) -> dict:
+        steps.clear()
+        out = {}
+        try:
+            with transaction.atomic():
+                with CaptureQueriesContext(connection) as ctx:
+                    if profile:
+                        profile.enable()
+                    t0 = time.perf_counter()
+                    families = list(selectors.families_for(user, {"status": "all"}).filter(number__in=numbers))
+                    t1 = time.perf_counter()
+                    done, skipped = services.verify_families(actor=actor, families=families)
+                    t2 = time.perf_counter()
+                    if profile:
+                        profile.disable()
+                out["view_select_families_with_members_prefetch"] = {"seconds": round(t1 - t0, 4)}
+                out["verify_families"] = {"seconds": round(t2 - t1, 4), "queries": len(ctx.captured_queries)}
+                out["verified"], out["skipped"] = len(done), len(skipped)
+                out["queries"] = list(ctx.captured_queries)
+                ids = list(Message.objects.filter(template="family_verified").order_by("-id")
+                           .values_list("id", flat=True)[:len(done)])
+                eager = celery_app.conf.task_always_eager
+                celery_app.conf.task_always_eager = dispatch == "eager"
+                try:
+                    with CaptureQueriesContext(connection) as ctx2:
+                        t3 = time.perf_counter()
+                        outbox._dispatch_many(ids)  # what transaction.on_commit runs after the commit
+                        out["sms_dispatch_after_commit"] = {"seconds": round(time.perf_counter() - t3, 4),
+                                                            "queries": len(ctx2.captured_queries), "mode": dispatch}
+                finally:
+                    celery_app.conf.task_always_eager = eager
+                raise _Rollback
+        except _Rollback:
+            pass
+        out["steps_inside_verify_families"] = {k: {**v, "seconds": round(v["seconds"], 4)} for k, v in steps.items()}
+        return out
+
+    for name, func in original.items():
+        setattr(services, name, timed(name, func))
+    QuerySet.bulk_update = bulk_update
     try:
-        with transaction.atomic():
-            with CaptureQueriesContext(connection) as ctx:
-                t0 = time.perf_counter()
-                profile.enable()
-                families = list(selectors.families_for(user, {"status": "all"}).filter(number__in=numbers))
-                t1 = time.perf_counter()
-                done, skipped = services.verify_families(actor=actor, families=families)
-                t2 = time.perf_counter()
-                profile.disable()
-            phases["select_families_s"] = round(t1 - t0, 4)
-            phases["verify_families_s"] = round(t2 - t1, 4)
-            captured = list(ctx.captured_queries)
-            message_ids = list(Message.objects.filter(template="family_verified").order_by("-id")
-                               .values_list("id", flat=True)[:len(done)])
-            # The after-commit hand-over, as the server runs it (CELERY_EAGER: delivered inline).
-            with CaptureQueriesContext(connection) as ctx2:
-                t3 = time.perf_counter()
-                outbox._dispatch_many(message_ids)
-                phases["sms_dispatch_after_commit_s"] = round(time.perf_counter() - t3, 4)
-            phases["sms_dispatch_queries"] = len(ctx2.captured_queries)
-            report["verified"], report["skipped"] = len(done), len(skipped)
-            raise _Rollback
-    except _Rollback:
-        pass
-    report["phases"] = phases
-    by_kind: dict[str, dict] = {}
-    for q in captured:
-        sql = q["sql"].lstrip()
-        kind = " ".join(sql.split()[:3])[:60]
-        entry = by_kind.setdefault(kind, {"count": 0, "seconds": 0.0})
-        entry["count"] += 1
-        entry["seconds"] += float(q["time"])
+        one_pass("eager")  # warm-up
+        eager_pass = one_pass("eager")
+        broker_pass = one_pass("broker (memory transport)")
+        profile = cProfile.Profile()
+        one_pass("eager", profile)
+    finally:
+        for name, func in original.items():
+            setattr(services, name, func)
+        QuerySet.bulk_update = original_bulk_update
+
+    captured = eager_pass.pop("queries")
+    broker_pass.pop("queries")
+    report = {"families": len(numbers), "verified": eager_pass["verified"], "skipped": eager_pass["skipped"],
+              "phases": {k: v for k, v in eager_pass.items() if k not in ("verified", "skipped")},
+              "sms_dispatch_with_broker": broker_pass["sms_dispatch_after_commit"]}
     report["queries"] = len(captured)
     report["db_seconds"] = round(sum(float(q["time"]) for q in captured), 4)
     report["slowest"] = [
         {"ms": round(float(q["time"]) * 1000, 1), "sql": q["sql"][:300] + ("…" if len(q["sql"]) > 300 else "")}
-        for q in sorted(captured, key=lambda q: float(q["time"]), reverse=True)[:6]
+        for q in sorted(captured, key=lambda q: float(q["time"]), reverse=True)[:8]
     ]
     out = io.StringIO()
-    pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(25)
-    report["profile_top_cumulative"] = out.getvalue().splitlines()[:60]
+    pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(40)
+    report["profile_top_cumulative"] = out.getvalue().splitlines()[:70]
     return report
 
 
@@ -570,9 +675,11 @@ if __name__ == "__main__":
         print(json.dumps(counts()))
     elif command == "explain":
         print(json.dumps(explain(sys.argv[2:] or ["/office/families/"])))
+    elif command == "queue-split":
+        print(json.dumps(queue_split()))
     elif command == "register-explain":
         print(json.dumps(register_explain(sys.argv[2])))
     elif command == "bulk-explain":
         print(json.dumps(bulk_explain(int(sys.argv[2]) if len(sys.argv) > 2 else 500)))
     else:
-        sys.exit(f"unknown command {command!r}: use seed, counts, explain, register-explain or bulk-explain")
+        sys.exit(f"unknown command {command!r}: use seed, counts, explain, queue-split, register-explain or bulk-explain")
