@@ -41,8 +41,10 @@ venv: $(VENV)/.runtime
 venv-dev: $(VENV)/.dev
 
 # Refresh the Hindi catalogue after changing user-facing text (needs gettext).
+# var/po.lock: scripts/add_translations.py (merging translations) takes the same lock.
 messages: venv
-	$(PY) manage.py makemessages -l hi --no-obsolete --add-location file -i ".venv/*" -i "bench/*" -i "tests/*"
+	mkdir -p var
+	flock var/po.lock $(PY) manage.py makemessages -l hi --no-obsolete --add-location file -i ".venv/*" -i "bench/*" -i "tests/*"
 	$(PY) manage.py compile_translations
 
 bench: venv-dev

@@ -11,6 +11,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -91,6 +92,8 @@ INSTALLED_APPS = [
     "portal.accounts",
     "portal.ddo",
     "portal.enrolment",
+    "portal.cards",
+    "portal.reports",
     "portal.web",
 ]
 
@@ -249,6 +252,18 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     # Safety net: anything the broker lost or a worker dropped is picked up again.
     "notify-sweep-outbox": {"task": "portal.notify.tasks.sweep_outbox", "schedule": 60.0},
+    # Cards for newly verified beneficiaries, and card changes that follow family changes.
+    "cards-issue-sweep": {"task": "portal.cards.tasks.issue_cards_sweep", "schedule": 300.0},
+    # Print batches a worker dropped are resumed (each resumes where it stopped).
+    "cards-resume-batches": {"task": "portal.cards.tasks.resume_stalled_batches", "schedule": 600.0},
+    # Freezes the figures of every fortnight that has ended and has no snapshot yet
+    # (hourly, so a scheduler that was down at midnight catches up).
+    "reports-freeze-fortnights": {"task": "portal.reports.tasks.freeze_due_snapshots", "schedule": crontab(minute=5)},
+    # Reminders to DDOs/TOs with old pending applications; weekly digest to district officers.
+    "reports-pending-reminders": {"task": "portal.reports.tasks.send_pending_reminders",
+                                  "schedule": crontab(hour=10, minute=30)},
+    "reports-weekly-digest": {"task": "portal.reports.tasks.send_weekly_digests",
+                              "schedule": crontab(hour=9, minute=45, day_of_week="mon")},
 }
 
 # Messages. Backends: "demo" (kept in the demo inbox), "console", "http" (SMS gateway),
@@ -275,6 +290,18 @@ STATE_CELL_ADDRESS = env(
     "STATE_CELL_ADDRESS",
     "State Cell, SACHIS, 5th Floor, Navchetna Kendra, 10 Ashok Marg, Lucknow 226001",
 )
+
+# --- State Health Cards (portal.cards) ---------------------------------------------------
+# Ed25519 keys that sign the cards' QR codes: "id:base64(32-byte private seed),..." or a key
+# file (one "id:base64" per line). The first signs; every key's public half stays published
+# at /cards/keys/ so cards signed before a rotation still verify offline.
+CARD_SIGNING_KEYS = env("CARD_SIGNING_KEYS")
+CARD_SIGNING_KEY_FILE = env("CARD_SIGNING_KEY_FILE", "" if PRODUCTION else str(VAR_DIR / "keys" / "card-signing.keys"))
+CARD_BATCH_PART_SIZE = env_int("CARD_BATCH_PART_SIZE", 500)  # card faces per PDF file of a print batch
+
+# --- Monitoring and reports (portal.reports) ---------------------------------------------
+REMINDER_PENDING_DAYS = env_int("REMINDER_PENDING_DAYS", 15)  # remind DDOs/TOs of applications older than this
+REMINDER_QUIET_HOURS = env("REMINDER_QUIET_HOURS", "21-8")  # no reminders from 21:00 to 08:00 IST
 
 # One-time passwords.
 OTP_VALID_MINUTES = 10

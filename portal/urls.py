@@ -6,6 +6,8 @@ urlpatterns = [
     path("", include("portal.directory.urls")),
     path("", include("portal.ddo.urls")),
     path("", include("portal.enrolment.urls")),
+    path("", include("portal.cards.urls")),
+    path("", include("portal.reports.urls")),
     path("", include("portal.notify.urls")),
 ]
 

@@ -1,0 +1,196 @@
+"""State Health Cards: one per verified beneficiary, its printing, delivery and life.
+
+A card has two independent life cycles, each written once here:
+
+* `stage`, how far the plastic card has travelled: issued (ready to print) → in a print
+  batch → printed → dispatched to the office → received by the office → handed over.
+  Self-prints are events (`CardPrint`), not stages.
+* `state`, whether a hospital should honour it: active ↔ suspended; replaced (by a reprint,
+  which is a new card with a new number) is final.
+
+What the card shows is copied onto it when it is issued (`name_en` … `kind`), so a card
+already in someone's pocket never changes; a correction issues a new card and marks this
+one replaced.
+"""
+
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from portal.checkdigit import verhoeff_digit
+
+
+class Stage(models.TextChoices):
+    ISSUED = "issued", _("Issued: ready to print")
+    IN_BATCH = "in_batch", _("In a print batch")
+    PRINTED = "printed", _("Printed")
+    DISPATCHED = "dispatched", _("Dispatched to the office")
+    RECEIVED = "received", _("Received by the office")
+    HANDED_OVER = "handed_over", _("Handed over to the beneficiary")
+
+
+STAGE_TRANSITIONS: dict[str, set[str]] = {
+    Stage.ISSUED: {Stage.IN_BATCH},
+    # Back to "issued" when a batch is cancelled before its card was printed.
+    Stage.IN_BATCH: {Stage.PRINTED, Stage.ISSUED},
+    Stage.PRINTED: {Stage.DISPATCHED},
+    Stage.DISPATCHED: {Stage.RECEIVED},
+    Stage.RECEIVED: {Stage.HANDED_OVER},
+    Stage.HANDED_OVER: set(),
+}
+
+
+class State(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+    REPLACED = "replaced", _("Replaced by a new card")
+
+
+STATE_TRANSITIONS: dict[str, set[str]] = {
+    State.ACTIVE: {State.SUSPENDED, State.REPLACED},
+    State.SUSPENDED: {State.ACTIVE},
+    State.REPLACED: set(),
+}
+
+
+class PrintBatch(models.Model):
+    """Cards the state cell sends to the plastic-card printer together."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to start")
+        RUNNING = "running", _("Being produced")
+        DONE = "done", _("Ready for the printer")
+        FAILED = "failed", _("Stopped with an error (can be resumed)")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    number = models.CharField(_("batch number"), max_length=16, unique=True, null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    filters = models.JSONField(default=dict)  # what the state cell selected, for the record
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)  # card faces produced so far
+    error = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.number or f"batch {self.pk}"
+
+    @property
+    def audit_label(self) -> str:
+        return str(self)
+
+
+class Dispatch(models.Model):
+    """Printed cards sent to one DDO/TO office (the dispatch register), and their receipt."""
+
+    office = models.ForeignKey("directory.Office", on_delete=models.PROTECT, related_name="card_dispatches")
+    batch = models.ForeignKey(PrintBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="dispatches")
+    reference = models.CharField(_("dispatch reference"), max_length=60)
+    dispatched_on = models.DateField(_("date of dispatch"))
+    dispatched_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    received_on = models.DateField(_("date received"), null=True, blank=True)
+    received_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    received_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-dispatched_on", "-id"]
+
+    @property
+    def audit_label(self) -> str:
+        return f"dispatch {self.reference} to {self.office_id}"
+
+
+class Card(models.Model):
+    number = models.CharField(_("card number"), max_length=16, unique=True, null=True, blank=True)
+    member = models.ForeignKey("enrolment.Member", on_delete=models.PROTECT, related_name="cards")
+    family = models.ForeignKey("enrolment.Family", on_delete=models.PROTECT, related_name="cards")
+    # The office that issues the card and through which it is delivered (the family's office
+    # when the card was issued); reports and the DDO/TO's pages reach the card through it.
+    office = models.ForeignKey("directory.Office", on_delete=models.PROTECT, related_name="cards")
+    stage = models.CharField(_("stage"), max_length=12, choices=Stage.choices, default=Stage.ISSUED)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.ACTIVE)
+
+    # What is printed, copied at issue.
+    name_en = models.CharField(max_length=150)
+    name_hi = models.CharField(max_length=150)
+    relation = models.CharField(max_length=16)  # enrolment.Relation
+    date_of_birth = models.DateField()
+    gender = models.CharField(max_length=12)  # enrolment.Gender
+    ward = models.CharField(max_length=12)  # enrolment.Ward
+    kind = models.CharField(max_length=10)  # enrolment.Kind of the family
+    aadhaar_last4 = models.CharField(max_length=4)
+
+    # The signed QR payload, made once at issue so every print of the card carries the same
+    # QR; `key_id` names the Ed25519 key that signed it (old keys stay published).
+    qr_payload = models.TextField(blank=True)
+    key_id = models.CharField(max_length=16, blank=True)
+
+    issued_at = models.DateTimeField()
+    batch = models.ForeignKey(PrintBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="cards")
+    printed_at = models.DateTimeField(null=True, blank=True)
+    dispatch = models.ForeignKey(Dispatch, null=True, blank=True, on_delete=models.PROTECT, related_name="cards")
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    handed_over_at = models.DateTimeField(null=True, blank=True)
+    handed_over_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="+")
+    handover_acknowledged = models.BooleanField(default=False)  # the beneficiary confirmed with an OTP
+    first_self_printed_at = models.DateTimeField(null=True, blank=True)
+    state_changed_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)  # of the last suspension or replacement
+    replaces = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="replaced_by")
+
+    class Meta:
+        ordering = ["family_id", "id"]
+        indexes = [
+            models.Index(fields=["office", "stage"]),
+            models.Index(fields=["family", "state"]),
+            models.Index(fields=["stage", "issued_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"card {self.pk}"
+
+    @property
+    def audit_label(self) -> str:
+        return str(self)
+
+    @staticmethod
+    def number_for(pk: int, year: int) -> str:
+        """"UP", two digits of the year of issue, an eight-digit serial and a Verhoeff check
+        digit over the ten digits: UP2600001234 + 5 -> UP26000012345 (docs/formats.md)."""
+        digits = f"{year % 100:02d}{pk:08d}"
+        return f"UP{digits}{verhoeff_digit(digits)}"
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (get_language() or "hi").startswith("en") else (self.name_hi or self.name_en)
+
+    @property
+    def aadhaar_masked(self) -> str:
+        return f"XXXX XXXX {self.aadhaar_last4}"
+
+
+class CardPrint(models.Model):
+    """Every print of a card: the beneficiary's own prints and the state's batch prints."""
+
+    class Kind(models.TextChoices):
+        SELF = "self", _("Printed by the beneficiary")
+        BATCH = "batch", _("Printed in a state print batch")
+
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="prints")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    at = models.DateTimeField()
+    by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    batch = models.ForeignKey(PrintBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    ip = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "at"])]
