@@ -133,6 +133,8 @@ TEMPLATES = {
               "If this was not you, call {helpline}."),
             {"hi": "1107170000000000191", "en": "1107170000000000192"},
         ),
+        # --- State Health Cards (portal.cards): DLT reference ids 11071700000000003xx ---------------
+        # --- Monitoring and reminders (portal.reports): DLT reference ids 11071700000000004xx -------
     ]
 }
 
