@@ -159,6 +159,7 @@ def users(make_user, geo, offices):
         "division": make_user(Role.DIVISION, division=geo["lucknow"].division),
         "department": make_user(Role.DEPARTMENT, department=geo["medical"]),
         "beneficiary": make_user(Role.BENEFICIARY),
+        "hospital": make_user(Role.HOSPITAL),
     }
 
 

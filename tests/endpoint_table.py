@@ -36,7 +36,8 @@ from portal.vault import services as vault
 
 ROOT = Path(__file__).resolve().parent.parent
 
-ROLES = ("anonymous", "state", "helpdesk", "ddo", "to", "operator", "district", "division", "department", "beneficiary")
+ROLES = ("anonymous", "state", "helpdesk", "ddo", "to", "operator", "district", "division", "department", "beneficiary",
+         "hospital")
 ALLOWED = {"200", "302"}
 
 
@@ -44,7 +45,7 @@ ALLOWED = {"200", "302"}
 class Row:
     name: str
     url: str  # formatted with the world's attributes
-    expect: str  # ten outcomes, in ROLES order
+    expect: str  # eleven outcomes, in ROLES order
     post: Any = None  # None: GET; a dict (or a callable making one): POST
     keeps: Callable | None = None
     changes: bool = True  # False: an allowed request only leads on (to a confirmation page), so `keeps` holds too

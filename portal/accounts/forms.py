@@ -132,9 +132,10 @@ class ContactConfirmForm(PortalForm):
 
 
 class OfficerAccountForm(PortalForm):
-    """The state cell creates accounts for monitoring officers, helpdesk and state-cell staff."""
+    """The state cell creates accounts for monitoring officers, helpdesk and state-cell staff,
+    and for the card-checking desks of empanelled hospitals."""
 
-    ROLES = [Role.STATE, Role.HELPDESK, Role.DISTRICT, Role.DIVISION, Role.DEPARTMENT]
+    ROLES = [Role.STATE, Role.HELPDESK, Role.DISTRICT, Role.DIVISION, Role.DEPARTMENT, Role.HOSPITAL]
     role = forms.ChoiceField(label=_("Role"), choices=[(r.value, r.label) for r in ROLES])
     name_en = EnglishNameField(label=_("Name in English"))
     name_hi = DevanagariField(label=_("Name in Hindi"))

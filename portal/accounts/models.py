@@ -16,6 +16,8 @@ class Role(models.TextChoices):
     DIVISION = "division", _("Division officer")
     DEPARTMENT = "department", _("Department officer")
     BENEFICIARY = "beneficiary", _("Employee / pensioner")
+    # An empanelled hospital's desk: checks State Health Cards (and, later, pre-authorisations).
+    HOSPITAL = "hospital", _("Empanelled hospital")
 
 
 # User IDs start with a prefix that tells the helpdesk what kind of account it is.
@@ -29,6 +31,7 @@ USERNAME_PREFIX = {
     Role.DIVISION: "DV",
     Role.DEPARTMENT: "DP",
     Role.BENEFICIARY: "BN",
+    Role.HOSPITAL: "HP",
 }
 OFFICER_ROLES = {r for r in Role if r != Role.BENEFICIARY}
 

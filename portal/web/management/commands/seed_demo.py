@@ -83,6 +83,8 @@ class Command(BaseCommand):
              "9000000004", [{"division": Division.objects.get(name_en="Lucknow")}]),
             ("department", Role.DEPARTMENT, "Medical Health Officer", "चिकित्सा स्वास्थ्य अधिकारी", "Special Secretary",
              "9000000005", [{"department": medical}]),
+            ("hospital", Role.HOSPITAL, "Demo Empanelled Hospital, Lucknow", "डेमो सूचीबद्ध चिकित्सालय, लखनऊ",
+             "Card desk", "9000000009", []),
         ]
         for key, role, name_en, name_hi, designation, mobile, units in specs:
             user, password = self._user(key=key, role=role, name_en=name_en, name_hi=name_hi, designation=designation,
