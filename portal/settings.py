@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "portal.enrolment",
     "portal.cards",
     "portal.reports",
+    "portal.synthetic",
     "portal.web",
 ]
 
