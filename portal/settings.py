@@ -133,29 +133,75 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"),
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 60 if PRODUCTION else 0),
+# --- Databases, cache and sessions (several web nodes: docs/deployment.md) ----------------
+DB_CONNECT_TIMEOUT = env_int("DB_CONNECT_TIMEOUT", 5)  # seconds; a dead server fails fast, not after minutes
+
+
+def _database(url: str) -> dict:
+    config = dj_database_url.parse(
+        url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60 if PRODUCTION else 0),
+        # Persistent connections are checked before reuse, so a restarted or failed-over
+        # server costs one reconnect rather than an error page.
+        conn_health_checks=PRODUCTION,
     )
-}
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        config.setdefault("OPTIONS", {})["connect_timeout"] = DB_CONNECT_TIMEOUT
+    return config
+
+
+DATABASES = {"default": _database(env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite serialises writers; a short busy timeout keeps the demo from
     # failing when the web process and an eager task write at the same moment.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 # A read replica for reports and dashboards (portal/replica.py); none in the demo.
-if env("DATABASE_REPLICA_URL"):
-    DATABASES["replica"] = dj_database_url.parse(env("DATABASE_REPLICA_URL"),
-                                                 conn_max_age=DATABASES["default"]["CONN_MAX_AGE"])
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = _database(DATABASE_REPLICA_URL)
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["portal.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The shared cache (rate limits, cached dropdowns) must be one Redis for all web nodes;
+# without one each process counts on its own, which is fine only for the demo.
 REDIS_URL = env("REDIS_URL")
-if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+CACHE_URL = env("CACHE_URL", REDIS_URL)
+CACHE_TIMEOUT_SECONDS = float(env("CACHE_TIMEOUT_SECONDS", "2"))  # a stuck Redis must not hang every page
+
+
+def _redis_cache(url: str, prefix: str = "") -> dict:
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url,
+        "KEY_PREFIX": env("CACHE_KEY_PREFIX", "sects") + prefix,
+        "OPTIONS": {"socket_connect_timeout": CACHE_TIMEOUT_SECONDS, "socket_timeout": CACHE_TIMEOUT_SECONDS},
+    }
+
+
+if CACHE_URL:
+    CACHES = {"default": _redis_cache(CACHE_URL)}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Sessions: "db" (the default; every node reads the same table), "cache" (Redis only: no
+# database write at log-in or renewal; a Redis restart without persistence logs everyone
+# out) or "cached_db" (read from Redis, written through to the database).
+SESSION_STORE = env("SESSION_STORE", "db")
+_SESSION_ENGINES = {
+    "db": "django.contrib.sessions.backends.db",
+    "cache": "django.contrib.sessions.backends.cache",
+    "cached_db": "django.contrib.sessions.backends.cached_db",
+}
+if SESSION_STORE not in _SESSION_ENGINES:
+    raise ImproperlyConfigured("SESSION_STORE must be 'db', 'cache' or 'cached_db'")
+SESSION_ENGINE = _SESSION_ENGINES[SESSION_STORE]
+if SESSION_STORE != "db":
+    session_cache_url = env("SESSION_CACHE_URL", CACHE_URL)
+    if not session_cache_url:
+        raise ImproperlyConfigured(f"SESSION_STORE={SESSION_STORE} needs a shared Redis: set SESSION_CACHE_URL or CACHE_URL")
+    # Their own alias (and ideally their own Redis database), so clearing the cache of rate
+    # limits does not log everyone out.
+    CACHES["sessions"] = _redis_cache(session_cache_url, "-sessions")
+    SESSION_CACHE_ALIAS = "sessions"
 
 AUTH_USER_MODEL = "accounts.User"
 # Sessions only; log-in itself goes through accounts.services.authenticate_officer (lockout, audit).
@@ -208,12 +254,53 @@ STATICFILES_DIRS = [BASE_DIR / "portal" / "static"]
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
 # Scans, photos and PDFs: never under a public URL; served by permission-checked views.
+# MEDIA_STORAGE=filesystem (default): PRIVATE_MEDIA_ROOT, a volume shared by every web node
+# and worker (NFS) when there are several. MEDIA_STORAGE=s3: a private bucket on an
+# S3-compatible store (MinIO, Ceph, a cloud's object store); files are read by the portal
+# with its own keys and streamed through the same permission-checked views.
+MEDIA_STORAGE = env("MEDIA_STORAGE", "filesystem")
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
-STORAGES = {
-    "default": {
+if MEDIA_STORAGE == "filesystem":
+    _media_storage = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
-    },
+    }
+elif MEDIA_STORAGE == "s3":
+    from botocore.config import Config as _BotoConfig
+
+    if not env("S3_BUCKET"):
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs S3_BUCKET")
+    _media_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("S3_BUCKET"),
+            "location": env("S3_PREFIX", "private"),
+            "endpoint_url": env("S3_ENDPOINT_URL") or None,  # unset for AWS itself
+            "region_name": env("S3_REGION") or None,
+            # Unset keys: boto3's own chain (instance role, AWS_* variables, ~/.aws).
+            "access_key": env("S3_ACCESS_KEY_ID") or None,
+            "secret_key": env("S3_SECRET_ACCESS_KEY") or None,
+            "addressing_style": env("S3_ADDRESSING_STYLE") or None,  # "path" for most MinIO set-ups
+            "verify": env("S3_CA_BUNDLE") or None,  # the agency's CA for an on-premises store
+            "signature_version": "s3v4",
+            # No ACL header: the bucket blocks public access and owns every object. No
+            # public URL is ever handed out; url() would only give a 60-second signed one.
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": 60,
+            "file_overwrite": False,
+            "object_parameters": (
+                {"ServerSideEncryption": env("S3_SERVER_SIDE_ENCRYPTION")} if env("S3_SERVER_SIDE_ENCRYPTION") else {}
+            ),
+            "client_config": _BotoConfig(
+                connect_timeout=5, read_timeout=30, retries={"max_attempts": 3, "mode": "standard"},
+            ),
+        },
+    }
+else:
+    raise ImproperlyConfigured("MEDIA_STORAGE must be 'filesystem' or 's3'")
+STORAGES = {
+    "default": _media_storage,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
