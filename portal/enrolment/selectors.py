@@ -1,6 +1,9 @@
 """Scoped reads of families, members and what is waiting for a DDO/TO."""
 
-from django.db.models import Prefetch, Q
+import unicodedata
+
+from django.db.models import Exists, F, Func, OuterRef, Q, Subquery
+from django.db.models.functions import Upper
 from django.shortcuts import get_object_or_404
 
 from portal.accounts.access import get_scoped_or_404, scope_for, scoped
@@ -16,6 +19,7 @@ from .models import (
     Family,
     Kind,
     Member,
+    Relation,
     Status,
     Transfer,
 )
@@ -27,6 +31,14 @@ FLAG_PATHS = {k: f"member__{v}" for k, v in MEMBER_PATHS.items()}
 CHANGE_PATHS = MEMBER_PATHS  # a change request reaches its office through its family, as a member does
 
 
+def _approved_officers():
+    """Live grants of registered, approved DDOs/TOs."""
+    return Grant.objects.filter(revoked_at__isnull=True, user__is_active=True, user__role__in=[Role.DDO, Role.TO])
+
+
+OFFICE_KIND = {Kind.EMPLOYEE: Office.Kind.DDO, Kind.PENSIONER: Office.Kind.TREASURY}
+
+
 def registered_offices(*, kind: str, treasury, ddo_code: str = ""):
     """Offices whose DDO/TO is registered and approved (holds a live grant): only these can
     take employees' or pensioners' registrations."""
@@ -35,9 +47,15 @@ def registered_offices(*, kind: str, treasury, ddo_code: str = ""):
         offices = offices.filter(kind=Office.Kind.DDO, ddo_code=ddo_code)
     else:
         offices = offices.filter(kind=Office.Kind.TREASURY)
-    held = Grant.objects.filter(revoked_at__isnull=True, user__is_active=True,
-                                user__role__in=[Role.DDO, Role.TO]).values("office_id")
-    return offices.filter(pk__in=held).select_related("district", "department", "treasury")
+    return offices.filter(pk__in=_approved_officers().values("office_id")).select_related(
+        "district", "department", "treasury")
+
+
+def office_taking_registrations(*, code: str, kind: str) -> Office | None:
+    """The office with this code if it takes `kind` registrations (a DDO office for employees,
+    a treasury office for pensioners) and its DDO/TO is registered and approved."""
+    return (Office.objects.filter(code=code, active=True, kind=OFFICE_KIND[kind])
+            .filter(Exists(_approved_officers().filter(office=OuterRef("pk")))).first())
 
 
 def officer_of(office: Office):
@@ -46,29 +64,71 @@ def officer_of(office: Office):
     return grant.user if grant else None
 
 
-def _members():
-    return Prefetch("members", queryset=Member.objects.select_related("photo").order_by("id"))
+def _with_digits_as_ascii(text: str) -> str:
+    """Digits typed on a Hindi keyboard (०-९) read as ASCII, as the portal stores them."""
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
+
+
+def _search(qs, query: str):
+    """A family by application number, employee ID, PPO number or mobile, and by the primary
+    beneficiary's name unless the term has a digit (then it is one of those identifiers).
+    The identifiers are matched exactly on upper-case functional indexes; the name test is a
+    correlated EXISTS, so it reads the members of the families already in scope (one index
+    probe each) instead of every primary beneficiary in the state, and on PostgreSQL a
+    trigram index (migration 0003) can answer it for large scopes."""
+    query = _with_digits_as_ascii(query)
+    upper = query.upper()
+    match = (Q(number=upper) | Q(employee_id_upper=upper) | Q(ppo_number_upper=upper))
+    if query.isdigit():
+        match |= Q(mobile=query)
+    if not any(ch.isdigit() for ch in query):
+        match |= Exists(Member.objects.filter(family=OuterRef("pk"), relation=Relation.SELF).filter(
+            Q(name_en__icontains=query) | Q(name_hi__icontains=query)))
+    return qs.alias(employee_id_upper=Upper("employee_id"), ppo_number_upper=Upper("ppo_number")).filter(match)
 
 
 def families_for(user, filters: dict | None = None):
-    """What a DDO/TO (their offices), an operator (their office) or a monitoring officer sees."""
-    qs = scoped(Family.objects.all(), user, FAMILY_PATHS).select_related("office", "pay_level")
+    """What a DDO/TO (their offices), an operator (their office) or a monitoring officer sees,
+    oldest first. Plain rows: lists annotate what they show (`queue_rows`)."""
+    qs = scoped(Family.objects.all(), user, FAMILY_PATHS)
     filters = filters or {}
     status = filters.get("status") or ""
-    if user.role != Role.OPERATOR:
-        qs = qs.exclude(status=Status.DRAFT)
+    offices_only = user.role != Role.OPERATOR  # a draft is the applicant's (or operator's) work until submitted
     if status == "":
-        qs = qs.filter(status__in=PENDING) if user.role != Role.OPERATOR else qs
-    elif status != "all":
-        qs = qs.filter(status=status)
+        # The waiting queue: exactly the partial index enrolment_family_waiting (office, submitted_at, id).
+        qs = qs.filter(status__in=PENDING) if offices_only else qs
+    else:
+        if status != "all":
+            qs = qs.filter(status=status)
+        if offices_only:
+            qs = qs.exclude(status=Status.DRAFT)
     qs = waited(qs, filters.get("age", ""))
     query = (filters.get("q") or "").strip()
     if query:
-        people = Member.objects.filter(relation="self").filter(
-            Q(name_en__icontains=query) | Q(name_hi__icontains=query)).values("family_id")
-        qs = qs.filter(Q(number__iexact=query) | Q(employee_id__iexact=query) | Q(ppo_number__iexact=query)
-                       | Q(mobile=query) | Q(pk__in=people))
-    return qs.prefetch_related(_members()).order_by("submitted_at", "id")
+        qs = _search(qs, query)
+    return qs.order_by("submitted_at", "id")
+
+
+QUEUE_FIELDS = ("id", "number", "kind", "status", "employee_id", "ppo_number", "submitted_at", "form_received_on")
+
+
+def queue_rows(user, filters: dict | None = None):
+    """The queue page's rows: only the columns it shows, and the primary beneficiary's names and
+    the number of (active) members as subqueries, so a page of 50 costs the same few queries
+    and builds no Member objects, however many families the office has."""
+    primary = Member.objects.filter(family=OuterRef("pk"), relation=Relation.SELF, active=True).order_by("id")
+    count = (Member.objects.filter(family=OuterRef("pk"), active=True).order_by()
+             .annotate(n=Func(F("id"), function="COUNT")).values("n"))
+    return families_for(user, filters).only(*QUEUE_FIELDS).annotate(
+        primary_name_hi=Subquery(primary.values("name_hi")[:1]),
+        primary_name_en=Subquery(primary.values("name_en")[:1]),
+        member_count=Subquery(count),
+    )
+
+
+def families_by_number(user, numbers: list[str]) -> list[Family]:
+    """The user's submitted families among `numbers` (bulk verification): just the keys."""
+    return list(families_for(user, {"status": "all"}).filter(number__in=numbers).only("id", "number"))
 
 
 def family_or_404(user, number: str) -> Family:
@@ -142,7 +202,7 @@ def family_form(family: Family):
 
     from portal.pdf import bilingual
 
-    from .models import Gender, Marital, Relation, Ward
+    from .models import Gender, Marital, Ward
     from .pdf import FamilyForm, MemberLine
 
     lang = family.language

@@ -32,8 +32,7 @@ from portal.notify.models import DemoInboxMessage, Message
 from portal.notify.tasks import sweep_outbox
 from portal.vault import services as vault
 
-from .conftest import photo_file
-from .test_ddo_verification import SON, officer
+from .conftest import SON, officer, photo_file
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,7 @@ from django.urls import reverse
 from portal.accounts.models import Grant, Role, User
 from portal.enrolment.models import Family, Status
 
-from .conftest import photo_file
-from .test_ddo_verification import officer, register
+from .conftest import officer, photo_file, register
 
 pytestmark = pytest.mark.django_db
 

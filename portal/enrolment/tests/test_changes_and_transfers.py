@@ -11,8 +11,7 @@ from portal import clock
 from portal.enrolment.models import ChangeRequest, Family, Member, Status, Transfer
 from portal.notify.models import Message
 
-from .conftest import aadhaar, photo_file
-from .test_ddo_verification import officer, register
+from .conftest import aadhaar, officer, photo_file, register
 
 pytestmark = pytest.mark.django_db
 

@@ -3,56 +3,19 @@ for correction, reject, the signed form, bulk verification, read-only viewers an
 
 import datetime
 import re
-import uuid
 
 import pytest
 import time_machine
 from django.urls import reverse
 
-from portal.accounts.models import Grant, Role
+from portal.accounts.models import Role
 from portal.audit.models import Event
-from portal.audit.services import Actor
 from portal.enrolment import services
-from portal.enrolment.models import DuplicateFlag, Family, Member, PayLevel, Status
-from portal.vault import services as vault
+from portal.enrolment.models import DuplicateFlag, Family, Member, Status
 
-from .conftest import aadhaar, photo_file
+from .conftest import aadhaar, officer, photo_file, register
 
 pytestmark = pytest.mark.django_db
-
-SON = {"relation": "son", "name_en": "Aman Kumar", "name_hi": "अमन कुमार", "date_of_birth": datetime.date(2008, 2, 1),
-       "gender": "male", "marital_status": "unmarried", "dependent": True, "monthly_income": 0}
-
-
-def officer(office):
-    """The office's DDO/TO, ready to log in."""
-    user = Grant.objects.get(office=office, revoked_at__isnull=True, user__role__in=[Role.DDO, Role.TO]).user
-    user.must_change_password = False
-    user.save()
-    return user
-
-
-def register(office, *, n, mobile, name="Sunita Devi", employee_id="EMP1001", sons=(), kind="employee", submit=True):
-    """A family entered through the services: the primary with Aadhaar aadhaar(n), a son per
-    number in `sons`, photos, and (by default) submitted."""
-    actor = Actor.system("tests")
-    data = {"name_en": name, "name_hi": "सुनीता देवी", "guardian_name": "Ramesh Kumar",
-            "date_of_birth": datetime.date(1980, 5, 17), "gender": "female", "mobile": mobile, "email": "",
-            "address": "Lucknow", "pay_level": PayLevel.objects.get(code="7")}
-    if kind == "employee":
-        data.update(employee_id=employee_id, designation="Staff Nurse", date_of_joining=datetime.date(2005, 7, 1))
-    else:
-        data.update(ppo_number=employee_id, retirement_date=datetime.date(2024, 6, 30))
-    family = services.start_family(actor=actor, office=office, kind=kind, data=data, aadhaar=vault.store(aadhaar(n)),
-                                   photo=None, token=uuid.uuid4(), language="en")
-    for son in sons:
-        services.save_dependent(actor=actor, family=family, data=SON, aadhaar=vault.store(aadhaar(son)), photo=None)
-    for member in family.members.all():
-        services.set_photo(actor=actor, family=family, member=member, upload=photo_file(size=(150, 200)))
-    if submit:
-        services.submit_family(actor=actor, family=family)
-    family.refresh_from_db()
-    return family
 
 
 @pytest.fixture
