@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal import clock
 from portal.directory.models import Treasury
 from portal.directory.selectors import use_cached_choices
 from portal.fields import (
@@ -14,7 +15,7 @@ from portal.fields import (
 from portal.vault.forms import AadhaarFormMixin
 from portal.waiting import AGE_BUCKETS
 
-from .eligibility import age_on
+from .eligibility import Refusal, age_on, check_dates
 from .models import Gender, Kind, Marital, PayLevel, Relation
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -91,6 +92,16 @@ class PrimaryForm(AadhaarFormMixin, PersonFields, PortalForm):
     def clean(self):
         data = super().clean()
         born, joined, retired = data.get("date_of_birth"), data.get("date_of_joining"), data.get("retirement_date")
+        if born:
+            try:  # the same date checks as for every dependent: not in the future, 18 to 120 years
+                check_dates(relation=Relation.SELF, date_of_birth=born)
+            except Refusal as refusal:
+                self.add_error(refusal.field, refusal.message)
+        today = clock.today()
+        if joined and joined > today:
+            self.add_error("date_of_joining", _("The date of joining cannot be in the future."))
+        if retired and retired > today:
+            self.add_error("retirement_date", _("A pensioner's date of retirement cannot be in the future."))
         if born and joined and age_on(born, joined) < 18:
             self.add_error("date_of_joining", _("The date of joining must be at least 18 years after the date of birth."))
         if born and retired and retired <= born:

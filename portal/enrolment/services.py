@@ -80,8 +80,10 @@ def _check_primary_elsewhere(family: Family, aadhaar) -> None:
 
 
 def _record(aadhaar):
-    """A vault record from what a form hands over: a sealed token (stored now) or a record."""
-    return vault.store_token(aadhaar) if isinstance(aadhaar, str) else aadhaar
+    """A vault record from what a form hands over (a sealed token: stored now; or a record),
+    and whether the vault made it just now: then no member anywhere holds it yet, and the
+    duplicate checks would only read nothing."""
+    return vault.put_token(aadhaar) if isinstance(aadhaar, str) else (aadhaar, False)
 
 
 def _member(family: Family, data: dict, *, aadhaar, photo, member: Member | None = None) -> Member:
@@ -104,8 +106,9 @@ def start_family(*, actor: Actor, office, kind: str, data: dict, aadhaar, photo,
     existing = Family.objects.filter(submit_token=token).first()
     if existing:
         return existing
-    aadhaar = _record(aadhaar)
-    _check_primary_elsewhere(Family(pk=0), aadhaar)
+    aadhaar, new = _record(aadhaar)
+    if not new:
+        _check_primary_elsewhere(Family(pk=0), aadhaar)
     now = clock.now()
     family = Family(office=office, kind=kind, language=language, submit_token=token, created_at=now, updated_at=now,
                     created_by=actor.user if actor.user and actor.user.role == Role.OPERATOR else None,
@@ -131,10 +134,11 @@ def _editable(family: Family) -> None:
 @transaction.atomic
 def update_primary(*, actor: Actor, family: Family, data: dict, aadhaar, photo) -> Family:
     _editable(family)
-    aadhaar = _record(aadhaar)
+    aadhaar, new = _record(aadhaar)
     primary = family.members.get(relation=Relation.SELF, active=True)
-    _check_own_aadhaar(family, aadhaar, primary.pk)
-    _check_primary_elsewhere(family, aadhaar)
+    if not new:
+        _check_own_aadhaar(family, aadhaar, primary.pk)
+        _check_primary_elsewhere(family, aadhaar)
     for name in FAMILY_FIELDS:
         if name in data:
             setattr(family, name, data[name])
@@ -166,8 +170,9 @@ def save_dependent(*, actor: Actor, family: Family, data: dict, aadhaar, photo, 
         raise EnrolmentError(_("The employee or pensioner is entered once, as the primary beneficiary."),
                              field="relation")
     _eligible(family, data, member.pk if member else None)
-    aadhaar = _record(aadhaar)
-    _check_own_aadhaar(family, aadhaar, member.pk if member else None)
+    aadhaar, new = _record(aadhaar)
+    if not new:
+        _check_own_aadhaar(family, aadhaar, member.pk if member else None)
     member = _member(family, data, aadhaar=aadhaar, photo=photo, member=member)
     family.updated_at = clock.now()
     family.save(update_fields=["updated_at"])
@@ -316,8 +321,9 @@ def verify_families(*, actor: Actor, families) -> tuple[list[Family], list[tuple
     locked = list(Family.objects.select_for_update().filter(pk__in=[f.pk for f in families]).order_by("pk"))
     ready = [f for f in locked if f.status in PENDING]
     skipped = [(f, str(_("This application is not waiting for verification."))) for f in locked if f not in ready]
-    primaries = {m.family_id: m for m in Member.objects.filter(family__in=ready, relation=Relation.SELF, active=True)}
     needs_user = [f for f in ready if f.user_id is None]
+    primaries = {m.family_id: m for m in Member.objects.filter(family__in=needs_user, relation=Relation.SELF,
+                                                                active=True).only("family_id", "name_en", "name_hi")}
     users = create_beneficiaries(actor=actor, note="verified registration", people=[
         {"name_en": primaries[f.pk].name_en, "name_hi": primaries[f.pk].name_hi, "designation": f.designation,
          "mobile": f.mobile, "email": f.email, "language": f.language} for f in needs_user
@@ -325,9 +331,13 @@ def verify_families(*, actor: Actor, families) -> tuple[list[Family], list[tuple
     for family, user in zip(needs_user, users):
         family.user = user
     previous = {f.pk: f.status for f in ready}
+    # The same values for every row: one UPDATE, not a CASE per row and field; only the
+    # accounts differ per family.
+    Family.objects.filter(pk__in=[f.pk for f in ready]).update(
+        status=Status.VERIFIED, decided_at=now, updated_at=now, verified_by=actor.user)
+    Family.objects.bulk_update(needs_user, ["user"])
     for family in ready:
         family.status, family.decided_at, family.updated_at, family.verified_by = Status.VERIFIED, now, now, actor.user
-    Family.objects.bulk_update(ready, ["status", "decided_at", "updated_at", "verified_by", "user"])
     record_many(actor=actor, action="enrolment.family.verified",
                 items=[(f, {"from": previous[f.pk], "to": Status.VERIFIED, "reason": ""}) for f in ready])
     url = settings.SITE_URL + "/accounts/otp-login/"

@@ -64,13 +64,17 @@ def _family(request, number: str) -> Family:
     return family
 
 
-def _office_for_new(request, code: str) -> Office:
-    office = get_object_or_404(Office, code=code, active=True)
+def _office_for_new(request, code: str, kind: str) -> Office:
+    """The office a new registration goes to: for an operator, their own; for anyone else, an
+    office whose DDO/TO is registered and approved (one query). Employees register with a DDO
+    office, pensioners with a treasury office; any other pairing is not found."""
     if _is_operator(request):
-        if office.pk not in scope_for(request.user).office_ids:
+        office = Office.objects.filter(code=code, active=True, kind=selectors.OFFICE_KIND[kind]).first()
+        if office is None or office.pk not in scope_for(request.user).office_ids:
             raise Http404
-    elif not selectors.registered_offices(kind=Kind.EMPLOYEE if office.kind == Office.Kind.DDO else Kind.PENSIONER,
-                                          treasury=office.treasury, ddo_code=office.ddo_code).filter(pk=office.pk):
+        return office
+    office = selectors.office_taking_registrations(code=code, kind=kind)
+    if office is None:
         raise Http404
     return office
 
@@ -97,7 +101,7 @@ def start(request):
 def new_family(request, code: str, kind: str):
     if kind not in Kind.values:
         raise Http404
-    office = _office_for_new(request, code)
+    office = _office_for_new(request, code, kind)
     form = PrimaryForm(request.POST or None, kind=kind, initial={"submit_token": uuid.uuid4()})
     if request.method == "POST" and form.is_valid():
         try:

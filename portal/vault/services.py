@@ -10,7 +10,7 @@ import unicodedata
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.utils.translation import gettext_lazy as _
 
 from portal import clock
@@ -66,22 +66,51 @@ def blind_index(number: str) -> str:
     return hmac.new(_index_key(), number.encode(), hashlib.sha256).hexdigest()
 
 
-def store(value: str) -> AadhaarRecord:
-    """The vault record for this number, created if it is new (one record per number)."""
+def put(value: str) -> tuple[AadhaarRecord, bool]:
+    """The vault record for this number (one record per number) and whether it was made now.
+    A new number costs one statement: INSERT … ON CONFLICT DO NOTHING RETURNING id, which a
+    concurrent insert of the same number cannot turn into an error, so it needs no savepoint;
+    a number already stored is read after it."""
     number = validate(value)
     index = blind_index(number)
-    existing = AadhaarRecord.objects.filter(blind_index=index).first()
-    if existing:
-        return existing
     ring = keyring()
+    record = AadhaarRecord(sealed=ring.seal(number.encode(), purpose=_PURPOSE), key_id=ring.current,
+                           blind_index=index, last4=number[-4:], created_at=clock.now())
+    alias = router.db_for_write(AadhaarRecord)
+    connection = connections[alias]
+    if not connection.features.can_return_columns_from_insert:  # an old SQLite: the portable way
+        return _put_with_savepoint(record)
+    fields = [AadhaarRecord._meta.get_field(name) for name in ("sealed", "key_id", "blind_index", "last4", "created_at")]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(AadhaarRecord._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT ({quote('blind_index')}) DO NOTHING "
+            f"RETURNING {quote('id')}",
+            [f.get_db_prep_save(getattr(record, f.attname), connection) for f in fields])
+        row = cursor.fetchone()
+    if row is None:
+        return AadhaarRecord.objects.using(alias).get(blind_index=index), False
+    record.pk = row[0]
+    record._state.adding, record._state.db = False, alias
+    return record, True
+
+
+def _put_with_savepoint(record: AadhaarRecord) -> tuple[AadhaarRecord, bool]:
+    existing = AadhaarRecord.objects.filter(blind_index=record.blind_index).first()
+    if existing:
+        return existing, False
     try:
         with transaction.atomic():
-            return AadhaarRecord.objects.create(
-                sealed=ring.seal(number.encode(), purpose=_PURPOSE), key_id=ring.current, blind_index=index,
-                last4=number[-4:], created_at=clock.now(),
-            )
+            record.save(force_insert=True)
+            return record, True
     except IntegrityError:  # stored by a concurrent request a moment ago
-        return AadhaarRecord.objects.get(blind_index=index)
+        return AadhaarRecord.objects.get(blind_index=record.blind_index), False
+
+
+def store(value: str) -> AadhaarRecord:
+    """The vault record for this number, created if it is new (one record per number)."""
+    return put(value)[0]
 
 
 def find(value: str) -> AadhaarRecord | None:
@@ -139,6 +168,11 @@ def token_last4(token: str) -> str:
 
 def store_token(token: str) -> AadhaarRecord:
     return store(_token_number(token))
+
+
+def put_token(token: str) -> tuple[AadhaarRecord, bool]:
+    """`put` for a number a form handed over sealed."""
+    return put(_token_number(token))
 
 
 def find_token(token: str) -> AadhaarRecord | None:

@@ -87,6 +87,28 @@ def test_different_numbers_give_different_records():
     assert AadhaarRecord.objects.count() == 2
 
 
+def test_put_says_whether_the_number_is_new_to_the_vault():
+    record, new = services.put(NUMBER)
+    assert new and record.pk and record.last4 == NUMBER[-4:]
+    stored = AadhaarRecord.objects.get(pk=record.pk)
+    assert services.keyring().open(bytes(stored.sealed), purpose="aadhaar").decode() == NUMBER
+    again, new = services.put("2341-2341-2346")
+    assert not new and again.pk == record.pk
+    assert AadhaarRecord.objects.count() == 1
+
+
+def test_storing_a_number_already_there_keeps_the_transaction_usable():
+    from django.db import transaction
+
+    first = services.store(NUMBER)
+    with transaction.atomic():
+        assert services.put(NUMBER) == (first, False)
+        # No error reached the database: the same transaction goes on (PostgreSQL would refuse
+        # every further statement after a unique violation without a savepoint).
+        assert services.store(OTHER).pk != first.pk
+    assert AadhaarRecord.objects.count() == 2
+
+
 def test_find_returns_nothing_for_an_unknown_or_invalid_number():
     services.store(NUMBER)
     assert services.find(OTHER) is None
