@@ -11,7 +11,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
-from portal.enrolment.tests.conftest import ddo_office, officer, register  # noqa: F401 (ddo_office: a fixture)
+from portal.enrolment.tests.conftest import officer, register
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +46,12 @@ def bucket(settings, monkeypatch):
         client.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
         settings.STORAGES = {**settings.STORAGES, "default": storage}
         yield client
+
+
+@pytest.fixture
+def ddo_office(submitted):
+    """An approved DDO and its office (as in portal/enrolment/tests/conftest.py)."""
+    return submitted(stage="approved").offices.get().office
 
 
 def keys(client, prefix="") -> list[str]:
