@@ -135,6 +135,28 @@ TEMPLATES = {
         ),
         # --- State Health Cards (portal.cards): DLT reference ids 11071700000000003xx ---------------
         # --- Monitoring and reminders (portal.reports): DLT reference ids 11071700000000004xx -------
+        Template(
+            "reminder_pending",
+            _("{count} registrations at {office} have been waiting for your verification for more than {days} "
+              "days (the oldest since {oldest}). Please verify, return or reject them on the portal: {url}"),
+            {"hi": "1107170000000000401", "en": "1107170000000000402"},
+            subject=_("Registrations waiting for your verification"),
+        ),
+        Template(
+            "reminder_digest",
+            _("Weekly registration review, {district}: {offices} offices have {pending} registrations waiting "
+              "more than {days} days. Most waiting: {top}. Details: {url}"),
+            {"hi": "1107170000000000411", "en": "1107170000000000412"},
+        ),
+        Template(
+            "reminder_digest_email",
+            _("Weekly registration review for {district}, week of {week}.\n\n"
+              "Offices with registrations waiting for verification for more than {days} days:\n{lines}\n\n"
+              "Offices with the lowest coverage of their target:\n{coverage}\n\n"
+              "The district's figures and the fortnightly report: {url}"),
+            {"hi": "1107170000000000421", "en": "1107170000000000422"},
+            subject=_("Weekly registration review: offices that lag"),
+        ),
     ]
 }
 

@@ -51,7 +51,7 @@ def dashboard(request):
     if role in {Role.STATE, Role.HELPDESK}:
         return redirect("ddo:queue")
     if role in {Role.DISTRICT, Role.DIVISION, Role.DEPARTMENT}:
-        return redirect("ddo:queue")
+        return redirect("reports:home")
     if role == Role.OPERATOR:
         return redirect("enrolment:queue")
     if role == Role.BENEFICIARY and hasattr(request.user, "family"):

@@ -1,0 +1,384 @@
+"""Counting the figures: per office with a few GROUP BY queries, rolled up in Python.
+
+Every figure is a pair (employees, pensioners). Families are employees' or pensioners'
+registrations (`Family.kind`); cards follow the kind of their family (`Card.kind`);
+offices count as employees' (DDO offices) or pensioners' (treasury offices). The exact
+definition of each figure is in docs/reports.md; `count_offices` is the only place that
+implements them.
+
+Figures are counted at a cut-off instant `cut` (the end of the period, or now if the period
+has not ended) and, for the "in the period" figures, from the period's first instant.
+"""
+
+import datetime
+from functools import cached_property
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+
+from portal.accounts.models import Grant, Role
+from portal.cards.models import Card
+from portal.directory.models import Department, District, Division, Office
+from portal.enrolment.models import PENDING, Family
+from portal.enrolment.models import Status as FamilyStatus
+
+from .models import Target
+from .scopes import scope_key
+
+# Every figure, in the order reports list them: (key, label).
+FIGURES = [
+    ("offices_known", _("Offices known")),
+    ("offices_registered", _("Offices with a registered DDO/TO")),
+    ("target", _("Target headcount")),
+    ("registered", _("Registered (up to the end of the period)")),
+    ("registered_in_period", _("Registered in the period")),
+    ("pending", _("Pending with the DDO/TO")),
+    ("pending_0_7", _("Pending 0–7 days")),
+    ("pending_8_15", _("Pending 8–15 days")),
+    ("pending_16_30", _("Pending 16–30 days")),
+    ("pending_31", _("Pending over 30 days")),
+    ("returned", _("Returned for correction")),
+    ("returned_in_period", _("Returned in the period")),
+    ("rejected", _("Rejected")),
+    ("rejected_in_period", _("Rejected in the period")),
+    ("verified", _("Verified")),
+    ("verified_in_period", _("Verified in the period")),
+    ("coverage", _("Coverage (%)")),
+    ("cards_printed", _("Cards printed")),
+    ("cards_printed_in_period", _("Cards printed in the period")),
+    ("cards_dispatched", _("Cards dispatched")),
+    ("cards_dispatched_in_period", _("Cards dispatched in the period")),
+    ("cards_received", _("Cards received by the office")),
+    ("cards_received_in_period", _("Cards received in the period")),
+    ("cards_handed_over", _("Cards handed over")),
+    ("cards_handed_over_in_period", _("Cards handed over in the period")),
+    ("cards_self_printed", _("Cards self-printed")),
+    ("cards_self_printed_in_period", _("Cards self-printed in the period")),
+]
+LABELS = dict(FIGURES)
+# Short column heads for the fortnightly report (screen, PDF, XLSX, CSV): its fixed format.
+REPORT_COLUMNS = [
+    ("offices_known", _("Offices")),
+    ("offices_registered", _("DDO/TO registered")),
+    ("target", _("Target")),
+    ("registered", _("Registered")),
+    ("registered_in_period", _("Registered this fortnight")),
+    ("pending", _("Pending")),
+    ("pending_0_7", _("0–7 days")),
+    ("pending_8_15", _("8–15 days")),
+    ("pending_16_30", _("16–30 days")),
+    ("pending_31", _("Over 30 days")),
+    ("returned", _("Returned")),
+    ("rejected", _("Rejected")),
+    ("verified", _("Verified")),
+    ("verified_in_period", _("Verified this fortnight")),
+    ("coverage", _("Coverage %")),
+    ("cards_printed", _("Cards printed")),
+    ("cards_dispatched", _("Dispatched")),
+    ("cards_received", _("Received by office")),
+    ("cards_handed_over", _("Handed over")),
+    ("cards_self_printed", _("Self-printed")),
+]
+# Every figure but coverage is a count that adds up; coverage is worked out from two of them.
+COUNTS = [key for key, _label in FIGURES if key != "coverage"]
+CATEGORIES = ("total", "employees", "pensioners")
+AGE_FIGURES = [("pending_0_7", 0, 7), ("pending_8_15", 8, 15), ("pending_16_30", 16, 30), ("pending_31", 31, None)]
+CARD_STAGES = [("cards_printed", "printed_at"), ("cards_dispatched", "dispatched_at"),
+               ("cards_received", "received_at"), ("cards_handed_over", "handed_over_at"),
+               ("cards_self_printed", "first_self_printed_at")]
+EMPLOYEES, PENSIONERS = 0, 1
+
+
+class Figures:
+    """The counts of one scope: figure -> [employees, pensioners]."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: dict | None = None):
+        self.values = {key: [0, 0] for key in COUNTS}
+        for key, pair in (values or {}).items():
+            if key in self.values:
+                self.values[key] = [int(pair[0]), int(pair[1])]
+
+    def add(self, other: "Figures") -> None:
+        for key, pair in other.values.items():
+            mine = self.values[key]
+            mine[0] += pair[0]
+            mine[1] += pair[1]
+
+    def set_target(self, employees: int, pensioners: int) -> None:
+        self.values["target"] = [employees, pensioners]
+
+    def get(self, key: str, category: str = "total"):
+        """A figure for employees, pensioners or both; coverage as a percentage with one
+        decimal, or None when there is no target."""
+        if key == "coverage":
+            target = self.get("target", category)
+            if not target:
+                return None
+            live = self.get("registered", category) - self.get("rejected", category)
+            return round(100.0 * live / target, 1)
+        pair = self.values[key]
+        if category == "employees":
+            return pair[0]
+        if category == "pensioners":
+            return pair[1]
+        return pair[0] + pair[1]
+
+    def as_json(self) -> dict:
+        return {key: list(pair) for key, pair in self.values.items()}
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Figures) and self.values == other.values
+
+    def __repr__(self) -> str:
+        return f"Figures({self.values!r})"
+
+
+@dataclass
+class Unit:
+    """One scope's identity and figures, as a report row shows it."""
+
+    kind: str
+    key: str
+    code: str = ""
+    name_en: str = ""
+    name_hi: str = ""
+    office_id: int | None = None
+    district_id: int | None = None
+    division_id: int | None = None
+    department_id: int | None = None
+    figures: Figures = field(default_factory=Figures)
+    token: str = ""
+
+    @cached_property
+    def t(self) -> dict[str, str]:
+        """Every figure's total, formatted (for templates)."""
+        from .tables import number
+
+        return {key: number(self.figures.get(key)) for key, _label in FIGURES}
+
+    @property
+    def name(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.name_en if (get_language() or "hi").startswith("en") else (self.name_hi or self.name_en)
+
+
+def _kind_index(kind: str) -> int:
+    return PENSIONERS if kind in ("pensioner", Office.Kind.TREASURY) else EMPLOYEES
+
+
+def count_offices(*, offices, start: datetime.datetime, cut: datetime.datetime) -> tuple[list[dict], dict[int, Figures]]:
+    """The figures of every office in the queryset `offices` (metadata, {office pk: Figures}),
+    in four GROUP BY queries whatever the number of offices or families."""
+    whole_state = not offices.query.where  # no filter at all: skip the sub-select
+    meta = list(offices.order_by().values("pk", "code", "name_en", "name_hi", "kind", "active", "created_at",
+                                          "headcount", "district_id", "district__division_id", "department_id"))
+    result = {row["pk"]: Figures() for row in meta}
+    office_ids = offices.order_by().values("pk")
+
+    def within(queryset, field_name="office_id"):
+        return queryset if whole_state else queryset.filter(**{f"{field_name}__in": office_ids})
+
+    # Offices known and offices whose DDO/TO holds a live grant at the cut-off.
+    held = set(within(Grant.objects.filter(
+        office__isnull=False, user__role__in=[Role.DDO, Role.TO], user__is_active=True, granted_at__lte=cut,
+    ).filter(Q(revoked_at__isnull=True) | Q(revoked_at__gt=cut))).values_list("office_id", flat=True).distinct())
+    for row in meta:
+        index = _kind_index(row["kind"])
+        figures = result[row["pk"]].values
+        if row["active"] and row["created_at"] <= cut:
+            figures["offices_known"][index] = 1
+            if row["pk"] in held:
+                figures["offices_registered"][index] = 1
+
+    # Families: everything submitted by the cut-off, by where it stood at the cut-off.
+    verified, rejected, returned = FamilyStatus.VERIFIED, FamilyStatus.REJECTED, FamilyStatus.RETURNED
+    decided_later = Q(status__in=[verified, rejected], decided_at__gt=cut) | Q(status=returned, returned_at__gt=cut)
+    pending = Q(status__in=PENDING) | decided_later
+    aggregates = {
+        "registered": Count("id"),
+        "registered_in_period": Count("id", filter=Q(submitted_at__gte=start)),
+        "pending": Count("id", filter=pending),
+        "returned": Count("id", filter=Q(status=returned, returned_at__lte=cut)),
+        "returned_in_period": Count("id", filter=Q(returned_at__gte=start, returned_at__lte=cut)),
+        "rejected": Count("id", filter=Q(status=rejected, decided_at__lte=cut)),
+        "rejected_in_period": Count("id", filter=Q(status=rejected, decided_at__gte=start, decided_at__lte=cut)),
+        "verified": Count("id", filter=Q(status=verified, decided_at__lte=cut)),
+        "verified_in_period": Count("id", filter=Q(status=verified, decided_at__gte=start, decided_at__lte=cut)),
+    }
+    for key, low, high in AGE_FIGURES:
+        # Waited `low` to `high` whole days at the cut-off, as the DDO/TO's queue filter counts them.
+        age = Q(submitted_at__lte=cut - datetime.timedelta(days=low))
+        if high is not None:
+            age &= Q(submitted_at__gt=cut - datetime.timedelta(days=high + 1))
+        aggregates[key] = Count("id", filter=pending & age)
+    families = within(Family.objects.filter(submitted_at__isnull=False, submitted_at__lte=cut))
+    for row in families.order_by().values("office_id", "kind").annotate(**aggregates):
+        figures = result.get(row["office_id"])
+        if figures is None:
+            continue
+        index = _kind_index(row["kind"])
+        for key in aggregates:
+            figures.values[key][index] += row[key]
+
+    # Cards: every card that reached each stage by the cut-off, and in the period.
+    card_aggregates = {}
+    for key, stamp in CARD_STAGES:
+        card_aggregates[key] = Count("id", filter=Q(**{f"{stamp}__lte": cut}))
+        card_aggregates[f"{key}_in_period"] = Count("id", filter=Q(**{f"{stamp}__gte": start, f"{stamp}__lte": cut}))
+    reached = Q()
+    for _key, stamp in CARD_STAGES:
+        reached |= Q(**{f"{stamp}__lte": cut})
+    cards = within(Card.objects.filter(reached))
+    for row in cards.order_by().values("office_id", "kind").annotate(**card_aggregates):
+        figures = result.get(row["office_id"])
+        if figures is None:
+            continue
+        index = _kind_index(row["kind"])
+        for key in card_aggregates:
+            figures.values[key][index] += row[key]
+    return meta, result
+
+
+def targets_by_key() -> dict[str, tuple[int, int]]:
+    return {t.key: (t.employees, t.pensioners) for t in Target.objects.all()}
+
+
+def office_target(meta: dict, targets: dict) -> tuple[int, int]:
+    """The uploaded target of an office, else the headcount its DDO/TO declared."""
+    explicit = targets.get(scope_key("office", office=meta["pk"]))
+    if explicit is not None:
+        return explicit
+    if not meta["active"]:
+        return (0, 0)
+    return (0, meta["headcount"]) if meta["kind"] == Office.Kind.TREASURY else (meta["headcount"], 0)
+
+
+def roll_up(meta: list[dict], per_office: dict[int, Figures], targets: dict, *, levels=None) -> dict[str, Unit]:
+    """Every scope's figures, from the offices' (one pass, in Python). `levels` limits
+    which kinds of scope are made; the state, divisions, districts and departments are
+    always complete (a unit with no office shows zeros)."""
+    levels = set(levels or ("state", "division", "district", "department", "deptdist", "office"))
+    if levels & {"division", "state"}:
+        levels.add("district")  # their targets add up their districts'
+    divisions = {d.pk: d for d in Division.objects.all()} if levels & {"division", "state"} else {}
+    districts = {d.pk: d for d in District.objects.all()} if levels & {"district", "division", "deptdist", "state"} else {}
+    departments = {d.pk: d for d in Department.objects.all()} if levels & {"department", "deptdist"} else {}
+    units: dict[str, Unit] = {}
+
+    def unit(kind, **ids) -> Unit:
+        key = scope_key(kind, **{k: v for k, v in ids.items() if k in ("office", "district", "division", "department")})
+        found = units.get(key)
+        if found is None:
+            found = units[key] = _new_unit(kind, key, divisions=divisions, districts=districts,
+                                           departments=departments, **ids)
+        return found
+
+    if "state" in levels:
+        unit("state")
+    for pk in divisions if "division" in levels else ():
+        unit("division", division=pk)
+    for pk, district in districts.items() if "district" in levels else ():
+        unit("district", district=pk, division=district.division_id)
+    for pk in departments if "department" in levels else ():
+        unit("department", department=pk)
+
+    for row in meta:
+        figures = per_office[row["pk"]]
+        figures.set_target(*office_target(row, targets))
+        ids = {"district": row["district_id"], "division": row["district__division_id"],
+               "department": row["department_id"]}
+        if "office" in levels:
+            office = unit("office", office=row["pk"], **ids)
+            office.code, office.name_en, office.name_hi = row["code"], row["name_en"], row["name_hi"]
+            office.token = f"of-{row['code']}"
+            office.figures = figures
+        containers = []
+        if "state" in levels:
+            containers.append(unit("state"))
+        if "division" in levels and ids["division"] in divisions:
+            containers.append(unit("division", division=ids["division"]))
+        if "district" in levels and ids["district"] in districts:
+            containers.append(unit("district", district=ids["district"], division=ids["division"]))
+        if "department" in levels and ids["department"] in departments:
+            containers.append(unit("department", department=ids["department"]))
+        if "deptdist" in levels and ids["district"] in districts and ids["department"] in departments:
+            containers.append(unit("deptdist", **ids))
+        for container in containers:
+            container.figures.add(figures)
+    for key, pair in unit_targets(meta, per_office, targets, districts).items():
+        if key in units and units[key].kind != "office":
+            units[key].figures.set_target(*pair)
+    return units
+
+
+def unit_targets(meta, per_office, targets: dict, districts: dict) -> dict[str, tuple[int, int]]:
+    """The target of every unit above an office. Each unit's own uploaded target wins;
+    otherwise it adds up the level below: offices -> department in a district -> district
+    and department; districts -> division and state."""
+    def add(sums, key, pair):
+        mine = sums.setdefault(key, [0, 0])
+        mine[0] += pair[0]
+        mine[1] += pair[1]
+
+    deptdist: dict[str, list[int]] = {}
+    for row in meta:
+        add(deptdist, scope_key("deptdist", district=row["district_id"], department=row["department_id"]),
+            per_office[row["pk"]].values["target"])
+    for key in targets:
+        if key.startswith("deptdist:"):
+            deptdist.setdefault(key, [0, 0])  # a target for a department in a district with no office yet
+    result: dict[str, tuple[int, int]] = {}
+    district_sums: dict[str, list[int]] = {}
+    department_sums: dict[str, list[int]] = {}
+    for key, pair in deptdist.items():
+        final = targets.get(key, tuple(pair))
+        result[key] = final
+        _kind, district, department = key.split(":")
+        add(district_sums, f"district:{district}", final)
+        add(department_sums, f"department:{department}", final)
+    for key in [k for k in targets if k.startswith("department:")]:
+        department_sums.setdefault(key, [0, 0])
+    for key, pair in department_sums.items():
+        result[key] = targets.get(key, tuple(pair))
+    for pk in districts:
+        district_sums.setdefault(f"district:{pk}", [0, 0])
+    higher: dict[str, list[int]] = {}
+    for key, pair in district_sums.items():
+        final = targets.get(key, tuple(pair))
+        result[key] = final
+        district = districts.get(int(key.split(":")[1]))
+        add(higher, "state", final)
+        if district is not None:
+            add(higher, scope_key("division", division=district.division_id), final)
+    result.update({key: tuple(pair) for key, pair in higher.items()})
+    return result
+
+
+def _new_unit(kind, key, *, divisions, districts, departments, office=None, district=None, division=None,
+              department=None) -> Unit:
+    found = Unit(kind=kind, key=key, office_id=office, district_id=district, division_id=division,
+                 department_id=department)
+    if kind == "state":
+        found.code, found.name_en, found.name_hi = "UP", "Uttar Pradesh", "उत्तर प्रदेश"
+    elif kind == "division":
+        obj = divisions[division]
+        found.code, found.name_en, found.name_hi = obj.code, obj.name_en, obj.name_hi
+        found.token = f"dv-{obj.code}"
+    elif kind == "district":
+        obj = districts[district]
+        found.code, found.name_en, found.name_hi = str(obj.lgd_code), obj.name_en, obj.name_hi
+        found.token = f"d-{obj.lgd_code}"
+    elif kind == "department":
+        obj = departments[department]
+        found.code, found.name_en, found.name_hi = obj.code, obj.name_en, obj.name_hi
+        found.token = f"dp-{obj.code}"
+    elif kind == "deptdist":
+        dep, dis = departments[department], districts[district]
+        found.code = f"{dis.lgd_code}/{dep.code}"
+        found.name_en, found.name_hi = f"{dep.name_en}, {dis.name_en}", f"{dep.name_hi}, {dis.name_hi}"
+        found.token = f"d-{dis.lgd_code}-dp-{dep.code}"
+    return found

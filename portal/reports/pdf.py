@@ -1,0 +1,107 @@
+"""The fortnightly report as a bilingual PDF: A3 landscape, Hindi first, the fixed columns,
+each number with the previous fortnight's below it in grey; a table for all registrations,
+then one for employees and one for pensioners."""
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal import clock
+from portal.pdf import SCHEME_EN, SCHEME_HI, new_document, output, wrap, write_lines
+
+from . import tables
+from .exports import CATEGORY_LABELS, both, heading_lines, title
+from .figures import CATEGORIES
+
+NAME_W = 62.0
+LINE_H = 3.6
+
+
+def _head(pdf, widths: list[float], heads: list[str], x0: float) -> None:
+    pdf.set_font("noto", "B", 6.5)
+    lines = max(len(wrap(pdf, w - 1, text)) for w, text in zip(widths, heads))
+    height = lines * LINE_H + 1.5
+    if pdf.get_y() + height > pdf.h - 20:
+        pdf.add_page()
+    y = pdf.get_y()
+    pdf.set_fill_color(230, 236, 245)
+    pdf.rect(x0, y, sum(widths), height, style="F")
+    x = x0
+    for w, text in zip(widths, heads):
+        pdf.set_font("noto", "B", 6.5)
+        write_lines(pdf, x + 0.5, y + 0.5, w - 1, LINE_H, text)
+        x += w
+    pdf.set_y(y + height)
+
+
+def _row(pdf, widths, name_lines: list[str], cells, x0: float, *, bold: bool, show_previous: bool) -> None:
+    pdf.set_font("noto", "B" if bold else "", 7)
+    name = [line for text in name_lines for line in wrap(pdf, widths[0] - 1, text)]
+    height = max(len(name) * LINE_H, (2 if show_previous else 1) * LINE_H) + 1.2
+    if pdf.get_y() + height > pdf.h - 15:
+        pdf.add_page()
+    y = pdf.get_y()
+    for index, text in enumerate(name):
+        pdf.set_font("noto", "B" if bold else "", 7)
+        pdf.set_xy(x0 + 0.5, y + 0.6 + index * LINE_H)
+        pdf.cell(widths[0] - 1, LINE_H, text)
+    x = x0 + widths[0]
+    for w, cell in zip(widths[1:], cells):
+        pdf.set_font("noto", "B" if bold else "", 7.5)
+        pdf.set_text_color(0, 0, 0)
+        pdf.set_xy(x, y + 0.6)
+        pdf.cell(w - 1, LINE_H, cell.text, align="R")
+        if show_previous:
+            pdf.set_font("noto", "", 6.5)
+            pdf.set_text_color(110, 110, 110)
+            pdf.set_xy(x, y + 0.6 + LINE_H)
+            pdf.cell(w - 1, LINE_H, cell.previous_text, align="R")
+            pdf.set_text_color(0, 0, 0)
+        x += w
+    pdf.set_y(y + height)
+    pdf.set_draw_color(205, 205, 205)
+    pdf.line(x0, pdf.get_y(), x0 + sum(widths), pdf.get_y())
+
+
+def render(current, previous) -> bytes:
+    generated = clock.now()
+    pdf = new_document(orientation="L", format="A3", title=f"{title()} {current.period.label()}",
+                       footer=f"{title()} · {current.scope.label('en')} · {current.period.label()} · "
+                              f"{timezone.localtime(generated):%d.%m.%Y %H:%M} IST")
+    x0 = pdf.l_margin
+    usable = pdf.w - pdf.l_margin - pdf.r_margin
+    for category in CATEGORIES:
+        table = tables.build(current, previous, category)
+        pdf.add_page()
+        pdf.set_font("noto", "B", 13)
+        pdf.set_y(10)
+        write_lines(pdf, x0, pdf.get_y(), usable, 6, SCHEME_HI)
+        pdf.set_y(pdf.get_y() + 6)
+        pdf.set_font("noto", "B", 10)
+        write_lines(pdf, x0, pdf.get_y(), usable, 5, SCHEME_EN)
+        pdf.set_y(pdf.get_y() + 6)
+        pdf.set_font("noto", "B", 12)
+        hi, en = CATEGORY_LABELS[category]
+        pdf.set_y(pdf.get_y() + write_lines(pdf, x0, pdf.get_y(), usable, 6, f"{title()} — {hi} / {en}"))
+        pdf.set_font("noto", "", 8.5)
+        for label, value in heading_lines(current, generated):
+            pdf.set_font("noto", "", 8.5)
+            pdf.set_y(pdf.get_y() + write_lines(pdf, x0, pdf.get_y(), usable, 4.6, f"{label}: {value}"))
+        if previous is not None:
+            pdf.set_font("noto", "", 8.5)
+            pdf.set_text_color(110, 110, 110)
+            note = both(_("Grey: the previous fortnight"))
+            pdf.set_y(pdf.get_y() + write_lines(pdf, x0, pdf.get_y(), usable, 4.6,
+                                                f"{note} ({previous.period.label()})"))
+            pdf.set_text_color(0, 0, 0)
+        pdf.ln(2)
+        columns = len(table.columns)
+        widths = [NAME_W] + [(usable - NAME_W) / columns] * columns
+        heads = [both(_("Name"))] + [both(label) for _key, label in table.columns]
+        _head(pdf, widths, heads, x0)
+        for line in table.lines:
+            unit = line.unit
+            _row(pdf, widths, [f"{unit.name_hi}", f"{unit.name_en} · {unit.code}"], line.cells, x0, bold=False,
+                 show_previous=previous is not None)
+        _row(pdf, widths, [both(_("Total")), current.total.name_hi or current.scope.label("hi")], table.total.cells,
+             x0, bold=True, show_previous=previous is not None)
+    return output(pdf)
