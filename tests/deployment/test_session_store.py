@@ -66,6 +66,9 @@ def test_log_in_and_idle_renewal_work_with_sessions_in_the_cache(cache_sessions,
                                                                 time_machine):
     from django.core.cache import caches
 
+    import datetime
+
+    time_machine.move_to(datetime.datetime(2026, 11, 2, 10, 0, tzinfo=datetime.timezone.utc), tick=False)
     cache_sessions(engine)
     client = login(users["ddo"])
     response = client.get("/dashboard/")
@@ -77,3 +80,5 @@ def test_log_in_and_idle_renewal_work_with_sessions_in_the_cache(cache_sessions,
     assert not client.get("/dashboard/").url.startswith("/accounts/login/")
     time_machine.shift(25 * 60)
     assert not client.get("/dashboard/").url.startswith("/accounts/login/")
+    time_machine.shift(31 * 60)  # idle for longer than 30 minutes: the session has ended
+    assert client.get("/dashboard/").url.startswith("/accounts/login/")
