@@ -90,8 +90,9 @@ def send_pending_reminders(*, now: datetime.datetime | None = None) -> list[Remi
     """Each DDO/TO whose office has registrations waiting more than REMINDER_PENDING_DAYS
     days gets one SMS (and an email) per office and day."""
     now = now or clock.now()
-    today, days = timezone.localdate(now), settings.REMINDER_PENDING_DAYS
     until = quiet_until(now)
+    # A reminder belongs to the day it is delivered: one made at night counts for the morning.
+    today, days = timezone.localdate(until or now), settings.REMINDER_PENDING_DAYS
     waiting = (Family.objects.filter(status__in=PENDING, submitted_at__lt=now - datetime.timedelta(days=days))
                .order_by().values("office_id").annotate(n=Count("id"), oldest=Min("submitted_at")))
     by_office = {row["office_id"]: row for row in waiting}
@@ -146,9 +147,9 @@ def send_weekly_digests(*, now: datetime.datetime | None = None) -> list[Reminde
     waiting more than REMINDER_PENDING_DAYS days (SMS: the count and the three worst; email:
     every one with its DDO/TO's contact, and the offices with the lowest coverage)."""
     now = now or clock.now()
-    today, days = timezone.localdate(now), settings.REMINDER_PENDING_DAYS
-    monday = today - datetime.timedelta(days=today.weekday())
     until = quiet_until(now)
+    today, days = timezone.localdate(until or now), settings.REMINDER_PENDING_DAYS
+    monday = today - datetime.timedelta(days=today.weekday())
     grants = list(Grant.objects.filter(district__isnull=False, department__isnull=True, office__isnull=True,
                                        revoked_at__isnull=True, user__is_active=True, user__role=Role.DISTRICT)
                   .select_related("user", "district__division"))

@@ -113,8 +113,8 @@ def freeze(*, period: Period, actor: Actor, reason: str = "", request_id: uuid.U
 
 
 def fortnights_due() -> list[Period]:
-    """Ended fortnights without a snapshot, oldest first, back to the first one with data
-    (at most BACKFILL_FORTNIGHTS)."""
+    """Ended fortnights without a snapshot, oldest first: the last BACKFILL_FORTNIGHTS ended
+    ones, and none from before the first office existed."""
     latest = fortnight_of(clock.today()).previous()
     first_data = Office.objects.order_by("created_at").values_list("created_at", flat=True).first()
     if first_data is None:
@@ -122,7 +122,9 @@ def fortnights_due() -> list[Period]:
     earliest = fortnight_of(timezone.localdate(first_data))
     frozen = set(Snapshot.objects.filter(current=True).values_list("period_start", flat=True))
     due, period = [], latest
-    while period >= earliest and len(due) < BACKFILL_FORTNIGHTS:
+    for _step in range(BACKFILL_FORTNIGHTS):
+        if period < earliest:
+            break
         if period.start not in frozen:
             due.append(period)
         period = period.previous()

@@ -40,10 +40,10 @@ class TargetRowForm(PortalForm):
 
     def clean(self):
         data = super().clean()
+        named = [n for n in ("office", "district", "department") if (data.get(n) or "").strip()]
         office = self._find("office", _("No office has this code."))
         district = self._find("district", _("No district has this LGD code."))
         department = self._find("department", _("No department has this code."))
-        named = [n for n in ("office", "district", "department") if (data.get(n) or "").strip()]
         if not named:
             raise forms.ValidationError(_("Give an office code, a district LGD code, a department code, or a "
                                           "department code with a district LGD code."))
