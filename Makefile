@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: demo test test-fast venv venv-dev messages lock clean bench bench-enrolment
+.PHONY: demo test test-fast test-deploy venv venv-dev messages lock clean bench bench-enrolment
 
 demo: venv
 	$(PY) manage.py compile_translations
@@ -22,6 +22,12 @@ test: venv-dev
 test-fast: venv-dev
 	$(PY) manage.py compile_translations
 	$(PY) -m pytest -m "not e2e"
+
+# The deployment files and the multi-node pieces (docs/deployment.md): nginx, systemd units,
+# two web nodes behind nginx, S3 media, sessions, the read replica, backup and restore.
+test-deploy: venv-dev
+	$(PY) -m pytest tests/deployment tests/integration/test_replica_serves_reports.py \
+		portal/web/tests/test_replica_router.py portal/web/tests/test_health_readiness.py
 
 $(VENV)/bin/activate:
 	scripts/system-packages.sh demo
