@@ -392,6 +392,8 @@ STATE_CELL_ADDRESS = env(
 CARD_SIGNING_KEYS = env("CARD_SIGNING_KEYS")
 CARD_SIGNING_KEY_FILE = env("CARD_SIGNING_KEY_FILE", "" if PRODUCTION else str(VAR_DIR / "keys" / "card-signing.keys"))
 CARD_BATCH_PART_SIZE = env_int("CARD_BATCH_PART_SIZE", 500)  # card faces per PDF file of a print batch
+CARD_ISSUE_SWEEP_LIMIT = env_int("CARD_ISSUE_SWEEP_LIMIT", 2000)  # families brought up to date per sweep run
+CARD_VERIFY_RATE_PER_IP = env_int("CARD_VERIFY_RATE_PER_IP", 120)  # card checks per network address per hour
 
 # --- Monitoring and reports (portal.reports) ---------------------------------------------
 REMINDER_PENDING_DAYS = env_int("REMINDER_PENDING_DAYS", 15)  # remind DDOs/TOs of applications older than this

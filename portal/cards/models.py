@@ -54,7 +54,11 @@ STATE_TRANSITIONS: dict[str, set[str]] = {
 
 
 class PrintBatch(models.Model):
-    """Cards the state cell sends to the plastic-card printer together."""
+    """Cards the state cell sends to the plastic-card printer together.
+
+    Produced by a background task in parts (`BatchPart`, `CARD_BATCH_PART_SIZE` faces each);
+    each part's file and the cards it printed are committed together, so a stopped batch
+    resumes at the next part and never prints a card twice (portal/cards/batches.py)."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Waiting to start")
@@ -73,6 +77,16 @@ class PrintBatch(models.Model):
     created_at = models.DateTimeField()
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The same "start" form posted twice makes one batch.
+    token = models.UUIDField(unique=True, null=True, blank=True)
+    card_count = models.PositiveIntegerField(default=0)  # cards in it (`total` and `done` count faces)
+    # A worker holds the batch until `claimed_until` and renews the claim after every part;
+    # the resume sweep takes over a batch whose claim ran out (its worker died).
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    manifest_csv = models.FileField(upload_to="cards/batches/", blank=True)
+    manifest_xlsx = models.FileField(upload_to="cards/batches/", blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -80,9 +94,49 @@ class PrintBatch(models.Model):
     def __str__(self) -> str:
         return self.number or f"batch {self.pk}"
 
+    @staticmethod
+    def number_for(pk: int, year: int) -> str:
+        """"PB", two digits of the year, a six-digit serial and a Verhoeff digit: PB260000125."""
+        digits = f"{year % 100:02d}{pk:06d}"
+        return f"PB{digits}{verhoeff_digit(digits)}"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.CANCELLED)
+
     @property
     def audit_label(self) -> str:
         return str(self)
+
+
+BATCH_TRANSITIONS: dict[str, set[str]] = {
+    PrintBatch.Status.QUEUED: {PrintBatch.Status.RUNNING, PrintBatch.Status.CANCELLED},
+    # Running again: a new worker took over a batch whose worker died.
+    PrintBatch.Status.RUNNING: {PrintBatch.Status.DONE, PrintBatch.Status.FAILED, PrintBatch.Status.RUNNING},
+    PrintBatch.Status.FAILED: {PrintBatch.Status.RUNNING, PrintBatch.Status.CANCELLED},
+    PrintBatch.Status.DONE: set(),
+    PrintBatch.Status.CANCELLED: set(),
+}
+
+
+class BatchPart(models.Model):
+    """One print-ready PDF file of a batch: its cards' fronts and backs, one face per page."""
+
+    batch = models.ForeignKey(PrintBatch, on_delete=models.CASCADE, related_name="parts")
+    number = models.PositiveIntegerField()
+    file = models.FileField(upload_to="cards/batches/")
+    cards = models.PositiveIntegerField()
+    faces = models.PositiveIntegerField()
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["batch", "number"]
+        constraints = [models.UniqueConstraint(fields=["batch", "number"], name="cards_batch_part_once")]
 
 
 class Dispatch(models.Model):
@@ -146,6 +200,8 @@ class Card(models.Model):
     reason = models.CharField(_("reason"), max_length=300, blank=True)  # of the last suspension or replacement
     replaces = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="replaced_by")
+    # The photo printed on the card (photos are never edited: a new photo is a new row).
+    photo = models.ForeignKey("enrolment.Photo", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["family_id", "id"]
@@ -153,6 +209,11 @@ class Card(models.Model):
             models.Index(fields=["office", "stage"]),
             models.Index(fields=["family", "state"]),
             models.Index(fields=["stage", "issued_at"]),
+        ]
+        constraints = [
+            # A member holds at most one card a hospital could be shown (active or suspended).
+            models.UniqueConstraint(fields=["member"], condition=models.Q(state__in=["active", "suspended"]),
+                                    name="cards_one_live_card_per_member"),
         ]
 
     def __str__(self) -> str:
@@ -191,6 +252,10 @@ class CardPrint(models.Model):
     by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     batch = models.ForeignKey(PrintBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     ip = models.CharField(max_length=64, blank=True)
+    # Batch prints: the file and the place in the batch (1, 2, ...; the card's front is page
+    # 2 × position − 1 of the batch), for the manifest.
+    part = models.ForeignKey(BatchPart, null=True, blank=True, on_delete=models.PROTECT, related_name="prints")
+    position = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["kind", "at"])]

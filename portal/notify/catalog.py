@@ -134,6 +134,12 @@ TEMPLATES = {
             {"hi": "1107170000000000191", "en": "1107170000000000192"},
         ),
         # --- State Health Cards (portal.cards): DLT reference ids 11071700000000003xx ---------------
+        Template(
+            "card_received",
+            _("{count} State Health Card(s) of your family (registration {number}) have reached {office}. "
+              "Collect them from the office; take your Aadhaar card along."),
+            {"hi": "1107170000000000301", "en": "1107170000000000302"},
+        ),
         # --- Monitoring and reminders (portal.reports): DLT reference ids 11071700000000004xx -------
         Template(
             "reminder_pending",

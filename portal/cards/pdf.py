@@ -1,0 +1,422 @@
+"""State Health Cards as PDF: pure functions from `CardFace` data to bytes.
+
+* `render_card(face)`: one card at its real size (CR80, 85.6 × 54 mm), front and back pages.
+* `render_sheet(faces)`: cards on A4 for printing at home, five to a page, front and back side
+  by side with cut marks; fold on the dashed line.
+* `BatchDocument`: a file for the plastic-card printer, one face per CR80 page.
+
+Everything on the card is in Hindi and English. Speed matters (a print batch of 10,000 cards is
+20,000 faces; docs/benchmarks.md#cards-benchmark), so:
+
+* what is the same on every card (bands, labels, the scheme's name, a relation or ward label)
+  is drawn once per document and its page operators replayed (`Canvas.fixed`);
+* Latin-only text is written without HarfBuzz (it needs no shaping); Devanagari is shaped;
+* the QR code is a single vector path, with a fixed mask (same code on every print);
+* each document embeds font subsets cut from small pre-trimmed fonts (`_prepared_fonts`).
+"""
+
+import datetime
+import functools
+import io
+import re
+from dataclasses import dataclass
+
+import segno
+from fontTools import subset as ftsubset
+from fontTools import ttLib
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
+
+from portal.pdf import FONT_DIR, FONTS, SCHEME_HI, SCHEME_EN, new_document, output
+
+W, H = 85.6, 54.0  # ISO/IEC 7810 ID-1 (CR80)
+MARGIN = 3.0
+PHOTO_W, PHOTO_H = 19.0, 24.4  # 35:45, the shape of the stored photos
+QR_SIZE = 25.0
+QR_QUIET = 2  # modules of white around the code, inside QR_SIZE
+QR_MASK = 2  # fixed: the best-mask search costs four times the rest of the code
+BLACK = (0, 0, 0)
+WHITE = (255, 255, 255)
+NAVY = (11, 61, 122)
+SAFFRON = (242, 169, 0)
+GREY = (80, 80, 80)
+PALE = (236, 241, 248)
+_DEVANAGARI = re.compile(r"[\u0900-\u097F]")
+_LATIN = re.compile(r"[A-Za-z0-9]")
+
+
+@dataclass(frozen=True)
+class CardFace:
+    """What one card shows. Choice labels come as (Hindi, English), already translated."""
+
+    number: str
+    family_number: str
+    name_hi: str
+    name_en: str
+    relation: tuple[str, str]
+    date_of_birth: datetime.date
+    gender: tuple[str, str]
+    ward: tuple[str, str]
+    kind: tuple[str, str]
+    office: tuple[str, str]
+    issued_on: datetime.date
+    aadhaar_masked: str
+    helpline: str
+    verify_url: str
+    qr_payload: str
+    photo: bytes | None = None
+    self_printed_on: datetime.date | None = None
+
+
+def both(pair: tuple[str, str]) -> str:
+    hi, en = pair
+    return hi if hi == en else f"{hi} / {en}"
+
+
+def spaced(number: str) -> str:
+    """UP26000012345 -> UP26 0000 1234 5: easier to read out on the phone."""
+    return " ".join(part for part in (number[:4], number[4:8], number[8:12], number[12:]) if part)
+
+
+def _in(language: str, text: str) -> str:
+    with translation.override(language):
+        return gettext(text)
+
+
+def _pair(text: str) -> str:
+    hi, en = _in("hi", text), _in("en", text)
+    return hi if hi == en else f"{hi} / {en}"
+
+
+def labels() -> dict[str, str]:
+    return {
+        "title": _pair(gettext_noop("State Health Card")),
+        "relation": _pair(gettext_noop("Relation")),
+        "dob": _pair(gettext_noop("Date of birth")),
+        "ward": _pair(gettext_noop("Ward")),
+        "family": _pair(gettext_noop("Family No.")),
+        "card": _pair(gettext_noop("Card No.")),
+        "office": _pair(gettext_noop("Issuing office")),
+        "issued": _pair(gettext_noop("Issued on")),
+        "aadhaar": _pair(gettext_noop("Aadhaar")),
+        "helpline": _pair(gettext_noop("Helpline")),
+        "self_print": _pair(gettext_noop("Self-printed copy")),
+        "use_hi": _in("hi", gettext_noop("Valid for cashless treatment at empanelled hospitals. Check it at")),
+        "use_en": _in("en", gettext_noop("Valid for cashless treatment at empanelled hospitals. Check it at")),
+        "found_hi": _in("hi", gettext_noop("If found, please return it to the issuing office.")),
+        "found_en": _in("en", gettext_noop("If found, please return it to the issuing office.")),
+        "cut": _pair(gettext_noop("Cut along the marks and fold on the dashed line.")),
+        "govt": "उत्तर प्रदेश सरकार / Government of Uttar Pradesh",
+    }
+
+
+# --- fonts ------------------------------------------------------------------------------------
+
+_DROP = ["FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta", "sbix", "CBDT", "CBLC", "EBDT", "EBLC", "EBSC",
+         "SVG ", "CPAL", "COLR", "DSIG"]
+# Noto Sans covers Greek, Cyrillic and more; cards print Latin text only (names, offices, numbers).
+_LATIN_RANGES = [*range(0x20, 0x250), *range(0x1E00, 0x1F00), *range(0x2000, 0x20D0), *range(0x2100, 0x2200),
+                 0x25CC]
+
+
+@functools.cache
+def _prepared_fonts() -> dict[str, bytes]:
+    """Font files trimmed once per process to what a card needs, for the per-document subset.
+    Shaping still uses the full fonts (portal/pdf.py); glyph names are kept, so the subset
+    finds every glyph HarfBuzz picked. Cuts the subsetting of a one-card PDF from ~200 to ~80 ms."""
+    prepared = {}
+    for family, style, filename in FONTS:
+        font = ttLib.TTFont(str(FONT_DIR / filename))
+        options = ftsubset.Options(notdef_outline=True, recommended_glyphs=True, glyph_names=True, hinting=True,
+                                   retain_gids=True,
+                                   layout_features=[], name_IDs=["*"], name_languages=["*"])
+        options.drop_tables += _DROP
+        subsetter = ftsubset.Subsetter(options)
+        if family == "noto":
+            subsetter.populate(unicodes=_LATIN_RANGES)
+        else:
+            subsetter.populate(glyphs=font.getGlyphOrder())
+        subsetter.subset(font)
+        buffer = io.BytesIO()
+        font.save(buffer)
+        prepared[f"{family}{style}"] = buffer.getvalue()
+    return prepared
+
+
+def _document(*, format, title: str):
+    pdf = new_document(format=format, title=title)
+    for key, data in _prepared_fonts().items():
+        pdf.fonts[key].ttfont = ttLib.TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=True)
+    pdf.set_auto_page_break(False)
+    pdf.set_margins(0, 0, 0)
+    return pdf
+
+
+# --- drawing ----------------------------------------------------------------------------------
+
+class Canvas:
+    """Text, boxes and QR codes on an fpdf2 document, with replay of repeated drawing.
+
+    `fixed(key, ox, oy, draw)` draws once per document and keeps the page operators it
+    produced (wrapped in q/Q by `local_context`, so the graphics state is untouched) and the
+    resources they use; later calls append the same operators — moved with a `cm` when the
+    origin differs — instead of laying the text out and shaping it again."""
+
+    def __init__(self, pdf):
+        self.pdf = pdf
+        self._snippets: dict = {}
+        self.widths: dict = {}
+
+    def text(self, x, y, w, text, *, size, style="", color=BLACK, align="L", h=None) -> None:
+        pdf = self.pdf
+        family = "notodeva" if _DEVANAGARI.search(text) and not _LATIN.search(text) else "noto"
+        pdf.set_font(family, style, size)
+        pdf.set_text_color(*color)
+        pdf.set_xy(x, y)
+        if text.isascii():  # nothing to shape: skip HarfBuzz and the bidi pass (~9× faster)
+            shaping = pdf.text_shaping
+            pdf.text_shaping = None
+            pdf.cell(w, h or size * 0.45, text, align=align)
+            pdf.text_shaping = shaping
+        else:
+            pdf.cell(w, h or size * 0.45, text, align=align)
+
+    def box(self, x, y, w, h, color) -> None:
+        self.pdf.set_fill_color(*color)
+        self.pdf.rect(x, y, w, h, style="F")
+
+    def fixed(self, key, ox: float, oy: float, draw) -> None:
+        pdf = self.pdf
+        snippet = self._snippets.get(key)
+        if snippet is None:
+            contents = pdf.pages[pdf.page].contents
+            start = len(contents)
+            with pdf.local_context():
+                draw(ox, oy)
+            resources = {(kind, item) for (page, kind), items in pdf._resource_catalog.resources_per_page.items()
+                         if page == pdf.page for item in items}
+            self._snippets[key] = (bytes(contents[start:]), ox, oy, resources)
+            return
+        ops, rx, ry, resources = snippet
+        if (ox, oy) == (rx, ry):
+            pdf._out(ops)
+        else:
+            pdf._out(f"q 1 0 0 1 {(ox - rx) * pdf.k:.3f} {(ry - oy) * pdf.k:.3f} cm")
+            pdf._out(ops)
+            pdf._out("Q")
+        for kind, item in resources:
+            pdf._resource_catalog.add(kind, item, pdf.page)
+
+    def fixed_text(self, x, y, w, text, **style) -> None:
+        self.fixed(("text", x, y, w, text, tuple(sorted(style.items()))), 0, 0,
+                   lambda ox, oy: self.text(x, y, w, text, **style))
+
+    def qr(self, payload: str, x: float, y: float, size: float) -> None:
+        """The code as one path: a rectangle per run of dark modules in each row."""
+        pdf = self.pdf
+        matrix = segno.make(payload, error="m", micro=False, mask=QR_MASK, boost_error=False).matrix
+        n = len(matrix)
+        module = size / (n + 2 * QR_QUIET) * pdf.k  # in points
+        # One module = one unit: the rectangles are small integers, cheap to write and to store.
+        left = (x * pdf.k) + QR_QUIET * module
+        bottom = (pdf.h - y) * pdf.k - (QR_QUIET + n) * module
+        parts = [f"q 0 g {module:.4f} 0 0 {module:.4f} {left:.3f} {bottom:.3f} cm"]
+        for r, row in enumerate(matrix):
+            line = n - 1 - r
+            row = bytes(row)
+            start = row.find(1)
+            while start != -1:
+                end = row.find(0, start)
+                end = n if end == -1 else end
+                parts.append(f"{start} {line} {end - start} 1.02 re")
+                start = row.find(1, end)
+        parts.append("f Q")
+        pdf._out("\n".join(parts))
+
+
+# --- the two faces ----------------------------------------------------------------------------
+
+def _front_background(canvas: Canvas, text: dict, ox: float, oy: float) -> None:
+    canvas.box(ox, oy, W, 10.4, NAVY)
+    canvas.box(ox, oy + 10.4, W, 0.9, SAFFRON)
+    canvas.text(ox + MARGIN, oy + 1.3, W - 2 * MARGIN, SCHEME_HI, size=6.3, style="B", color=WHITE)
+    canvas.text(ox + MARGIN, oy + 5.7, W - 2 * MARGIN, f"{text['title']} · {text['govt']}", size=5.5, color=WHITE)
+    canvas.box(ox, oy + 43.2, W, H - 43.2, PALE)
+    canvas.text(ox + MARGIN, oy + 43.9, 40, text["card"], size=5.2, color=GREY)
+
+
+def _back_background(canvas: Canvas, text: dict, face: CardFace, ox: float, oy: float) -> None:
+    canvas.box(ox, oy, W, 6.2, NAVY)
+    canvas.text(ox + MARGIN, oy + 1.2, 40, text["title"], size=6, style="B", color=WHITE)
+    tx = ox + BACK_TX
+    canvas.text(tx, oy + 8.2, BACK_TW, text["office"], size=5.2, color=GREY, h=2.6)
+    canvas.text(tx, oy + 26.0, BACK_TW, f"{text['helpline']}: {face.helpline}", size=5.8, h=3.0)
+    canvas.box(ox + MARGIN, oy + 34.6, W - 2 * MARGIN, 0.4, SAFFRON)
+    width = W - 2 * MARGIN
+    canvas.text(ox + MARGIN, oy + 35.6, width, text["use_hi"], size=5.2, h=2.7)
+    canvas.text(ox + MARGIN, oy + 38.4, width, face.verify_url, size=5.2, style="B", h=2.7)
+    canvas.text(ox + MARGIN, oy + 41.2, width, text["found_hi"], size=5.2, h=2.7)
+    canvas.text(ox + MARGIN, oy + 44.2, width, f"{text['use_en']} {face.verify_url}", size=4.8, color=GREY, h=2.5)
+    canvas.text(ox + MARGIN, oy + 46.8, width, text["found_en"], size=4.8, color=GREY, h=2.5)
+
+
+def _office(canvas: Canvas, face: CardFace, ox: float, oy: float) -> None:
+    """The issuing office, wrapped to the column: the same for every card of an office."""
+    pdf = canvas.pdf
+    tx, tw = ox + BACK_TX, BACK_TW
+    y = oy + 11.0
+    for index, name in enumerate(face.office):
+        pdf.set_font("notodeva" if index == 0 else "noto", "", 5.8)
+        pdf.set_text_color(*BLACK)
+        for line in pdf.multi_cell(tw, 2.8, name, dry_run=True, output="LINES")[:2]:
+            canvas.text(tx, y, tw, line, size=5.8, h=2.8)
+            y += 2.8
+
+
+FRONT_TX = MARGIN + PHOTO_W + 2.5  # the text column, from the card's left edge
+FRONT_TW = W - MARGIN - FRONT_TX
+BACK_TX = MARGIN + QR_SIZE + 1.0
+BACK_TW = W - MARGIN - BACK_TX
+
+
+def _width(canvas: Canvas, text: str, size: float) -> float:
+    widths = canvas.widths
+    if (text, size) not in widths:
+        canvas.pdf.set_font("noto", "", size)
+        widths[(text, size)] = canvas.pdf.get_string_width(text)
+    return widths[(text, size)]
+
+
+def _line(canvas: Canvas, key, ox, oy, dx, dy, w, line, size, h) -> None:
+    """A line of text at (dx, dy) from the card's corner that many cards share: replayed."""
+    canvas.fixed((key, line, dx, dy, size), ox, oy,
+                 lambda x, y: canvas.text(x + dx, y + dy, w, line, size=size, h=h))
+
+
+def front(canvas: Canvas, face: CardFace, text: dict, ox: float = 0, oy: float = 0) -> None:
+    canvas.fixed("front", ox, oy, lambda x, y: _front_background(canvas, text, x, y))
+    pdf = canvas.pdf
+    px, py = ox + MARGIN, oy + 13.4
+    if face.photo:
+        pdf.image(io.BytesIO(face.photo), x=px, y=py, w=PHOTO_W, h=PHOTO_H)
+    else:
+        pdf.set_draw_color(*GREY)
+        pdf.set_line_width(0.2)
+        pdf.rect(px, py, PHOTO_W, PHOTO_H)
+    tx = ox + FRONT_TX
+    canvas.text(tx, oy + 13.0, FRONT_TW, face.name_hi, size=8.6, style="B", h=4.6)
+    canvas.text(tx, oy + 17.6, FRONT_TW, face.name_en.upper(), size=7.2, style="B", h=3.6)
+    y = 22.2
+    _line(canvas, "relation", ox, oy, FRONT_TX, y, FRONT_TW, f"{text['relation']}: {both(face.relation)}", 5.6, 3.0)
+    y += 3.1
+    label = f"{text['dob']}: "
+    _line(canvas, "dob", ox, oy, FRONT_TX, y, FRONT_TW, label, 5.6, 3.0)
+    date_x = FRONT_TX + _width(canvas, label, 5.6)
+    date = f"{face.date_of_birth:%d.%m.%Y}"
+    canvas.text(ox + date_x, oy + y, FRONT_TW, date, size=5.6, h=3.0)
+    gender_x = date_x + _width(canvas, date + " ", 5.6)  # digits are all one width in Noto Sans
+    _line(canvas, "gender", ox, oy, gender_x, y, W - MARGIN - gender_x, f"· {both(face.gender)}", 5.6, 3.0)
+    y += 3.1
+    _line(canvas, "ward", ox, oy, FRONT_TX, y, FRONT_TW, f"{text['ward']}: {both(face.ward)}", 5.6, 3.0)
+    y += 3.1
+    _line(canvas, "kind", ox, oy, FRONT_TX, y, FRONT_TW, both(face.kind), 5.6, 3.0)
+    y += 3.1
+    canvas.text(tx, oy + y, FRONT_TW, f"{text['family']}: {face.family_number}", size=5.6, h=3.0)
+    canvas.text(ox + MARGIN, oy + 46.5, W - 2 * MARGIN, spaced(face.number), size=11.5, style="B", color=NAVY,
+                h=5.5)
+
+
+def back(canvas: Canvas, face: CardFace, text: dict, ox: float = 0, oy: float = 0) -> None:
+    canvas.fixed(("back", face.helpline, face.verify_url), ox, oy,
+                 lambda x, y: _back_background(canvas, text, face, x, y))
+    canvas.text(ox + 45, oy + 1.2, W - MARGIN - 45, face.number, size=6, style="B", color=WHITE, align="R")
+    canvas.qr(face.qr_payload, ox + MARGIN - 1.2, oy + 7.3, QR_SIZE)
+    canvas.fixed(("office", face.office), ox, oy, lambda x, y: _office(canvas, face, x, y))
+    _line(canvas, "issued", ox, oy, BACK_TX, 19.6, BACK_TW, f"{text['issued']}: {face.issued_on:%d.%m.%Y}", 5.8, 3.0)
+    label = f"{text['aadhaar']}: "
+    _line(canvas, "aadhaar", ox, oy, BACK_TX, 22.8, BACK_TW, label, 5.8, 3.0)
+    canvas.text(ox + BACK_TX + _width(canvas, label, 5.8), oy + 22.8, BACK_TW, face.aadhaar_masked, size=5.8, h=3.0)
+    if face.self_printed_on:
+        canvas.text(ox + MARGIN, oy + H - 3.6, W - 2 * MARGIN,
+                    f"{text['self_print']} · {face.self_printed_on:%d.%m.%Y}", size=5, style="B", color=NAVY,
+                    align="R", h=2.6)
+
+
+# --- documents --------------------------------------------------------------------------------
+
+def render_card(face: CardFace) -> bytes:
+    """One card at its real size: page 1 the front, page 2 the back."""
+    pdf = _document(format=(W, H), title=f"State Health Card {face.number}")
+    canvas, text = Canvas(pdf), labels()
+    pdf.add_page()
+    front(canvas, face, text)
+    pdf.add_page()
+    back(canvas, face, text)
+    return output(pdf)
+
+
+class BatchDocument:
+    """One file of a print batch: each card adds its front page, then its back page."""
+
+    def __init__(self, title: str):
+        self.pdf = _document(format=(W, H), title=title)
+        self.canvas = Canvas(self.pdf)
+        self.text = labels()
+        self.faces = 0
+
+    def add(self, face: CardFace) -> None:
+        self.pdf.add_page()
+        front(self.canvas, face, self.text)
+        self.pdf.add_page()
+        back(self.canvas, face, self.text)
+        self.faces += 2
+
+    def output(self) -> bytes:
+        return output(self.pdf)
+
+
+def render_batch_part(faces: list[CardFace], *, title: str) -> bytes:
+    document = BatchDocument(title)
+    for face in faces:
+        document.add(face)
+    return document.output()
+
+
+SHEET_ROWS = 4
+SHEET_TOP = 16.0
+ROW_STEP = 68.0  # four cards with room for the cut marks between them
+MARK = 3.0
+
+
+def _cut_marks(canvas: Canvas, x: float, y: float) -> None:
+    pdf = canvas.pdf
+    pdf.set_draw_color(*BLACK)
+    pdf.set_line_width(0.2)
+    for cx in (x, x + 2 * W):
+        pdf.line(cx, y - MARK - 0.5, cx, y - 0.5)
+        pdf.line(cx, y + H + 0.5, cx, y + H + MARK + 0.5)
+    for cy in (y, y + H):
+        pdf.line(x - MARK - 0.5, cy, x - 0.5, cy)
+        pdf.line(x + 2 * W + 0.5, cy, x + 2 * W + MARK + 0.5, cy)
+    pdf.set_draw_color(*GREY)
+    pdf.set_dash_pattern(dash=1.2, gap=1.2)
+    pdf.line(x + W, y - MARK, x + W, y + H + MARK)
+    pdf.set_dash_pattern()
+
+
+def render_sheet(faces: list[CardFace], *, title: str = "State Health Cards") -> bytes:
+    """Cards on A4 to print at home: front and back side by side, cut marks at the corners."""
+    pdf = _document(format="A4", title=title)
+    canvas, text = Canvas(pdf), labels()
+    left = (210 - 2 * W) / 2
+    for index, face in enumerate(faces):
+        row = index % SHEET_ROWS
+        if row == 0:
+            pdf.add_page()
+            canvas.text(left, 7, 2 * W, f"{text['title']} · {SCHEME_EN}", size=7.5, style="B", h=4)
+            canvas.text(left, 11, 2 * W, text["cut"], size=7, h=4)
+        y = SHEET_TOP + row * ROW_STEP
+        front(canvas, face, text, left, y)
+        back(canvas, face, text, left + W, y)
+        _cut_marks(canvas, left, y)
+    return output(pdf)

@@ -1,0 +1,181 @@
+"""Scoped reads of cards, batches and dispatches."""
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from portal.accounts.access import get_scoped_or_404, scope_for, scoped
+from portal.accounts.models import Role
+from portal.audit.selectors import events_for
+from portal.directory.models import Office
+from portal.enrolment.models import Family, Member
+from portal.enrolment.models import Status as FamilyStatus
+
+from .models import Card, CardPrint, Dispatch, PrintBatch, Stage, State
+
+CARD_PATHS = {"office": "office", "district": "office__district", "division": "office__district__division",
+              "department": "office__department"}
+DISPATCH_PATHS = CARD_PATHS
+FACE_RELATED = ("family", "office", "photo")
+# Roles that see every card of the state on the verify page (the others: their own scope).
+STATEWIDE_CHECKERS = {Role.HOSPITAL, Role.STATE, Role.HELPDESK}
+DETAIL_ROLES = STATEWIDE_CHECKERS | {Role.DDO, Role.TO, Role.OPERATOR, Role.DISTRICT, Role.DIVISION, Role.DEPARTMENT}
+
+
+def cards_for(user, filters: dict | None = None):
+    """Cards an officer may see, newest first, with the list's filters."""
+    filters = filters or {}
+    qs = scoped(Card.objects.all(), user, CARD_PATHS).select_related("office", "family")
+    if filters.get("stage"):
+        qs = qs.filter(stage=filters["stage"])
+    if filters.get("state"):
+        qs = qs.filter(state=filters["state"])
+    query = (filters.get("q") or "").strip()
+    if query:
+        qs = qs.filter(Q(number__iexact=query) | Q(family__number__iexact=query) | Q(name_en__icontains=query)
+                       | Q(name_hi__icontains=query))
+    return qs.order_by("-issued_at", "-id")
+
+
+def card_or_404(user, number: str) -> Card:
+    cards = Card.objects.select_related("office", "family", "member", "photo", "replaces", "batch", "dispatch")
+    if user.role == Role.BENEFICIARY:
+        return get_object_or_404(cards, family__user=user, number__iexact=number)
+    return get_scoped_or_404(cards, user, CARD_PATHS, number__iexact=number)
+
+
+def family_cards(family: Family) -> list[Card]:
+    """The family's cards the beneficiary sees: the live ones, then those replaced or ended."""
+    cards = list(Card.objects.filter(family=family).select_related("member", "office", "replaces")
+                 .annotate(prints=Count("prints", filter=Q(prints__kind=CardPrint.Kind.SELF)))
+                 .order_by("member_id", "-id"))
+    return sorted(cards, key=lambda c: (c.state == State.REPLACED, c.member_id, -c.pk))
+
+
+def history(card: Card) -> list[dict]:
+    return [{"at": e.at, "action": e.action.rsplit(".", 1)[-1], "actor": e.actor_label, "details": e.details}
+            for e in events_for(card)]
+
+
+def stages(card: Card) -> list[dict]:
+    """The card's journey so far, for the beneficiary and the office: each stage and its date."""
+    when = {
+        Stage.ISSUED: card.issued_at, Stage.IN_BATCH: None,
+        Stage.PRINTED: card.printed_at, Stage.DISPATCHED: card.dispatched_at, Stage.RECEIVED: card.received_at,
+        Stage.HANDED_OVER: card.handed_over_at,
+    }
+    order = [s.value for s in Stage]
+    reached = order.index(card.stage)
+    rows = []
+    for index, stage in enumerate(order):
+        if stage == Stage.IN_BATCH:
+            continue  # the beneficiary needs "printed", not the state's internal step
+        rows.append({"stage": stage, "label": Stage(stage).label, "done": index <= reached,
+                     "at": timezone.localtime(when[stage]) if when[stage] else None,
+                     "current": index == reached or (stage == Stage.ISSUED and reached == 1)})
+    return rows
+
+
+# --- what the state cell prints -----------------------------------------------------------------
+
+def ready_cards(filters: dict):
+    """Active cards not printed yet, of verified families and members still in them."""
+    qs = Card.objects.filter(stage=Stage.ISSUED, state=State.ACTIVE, member__active=True,
+                             family__status=FamilyStatus.VERIFIED)
+    return _match(qs, filters, office="office", verified="family__decided_at")
+
+
+def families_without_cards(filters: dict):
+    """Verified families of the selection with an active member who has no card yet."""
+    missing = Member.objects.filter(family=OuterRef("pk"), active=True).exclude(
+        cards__state__in=[State.ACTIVE, State.SUSPENDED])
+    qs = Family.objects.filter(status=FamilyStatus.VERIFIED).filter(Exists(missing))
+    return _match(qs, filters, office="office", verified="decided_at").order_by("pk")
+
+
+def _match(qs, filters: dict, *, office: str, verified: str):
+    for key in ("district", "treasury", "department"):
+        if filters.get(key):
+            qs = qs.filter(**{f"{office}__{key}": filters[key]})
+    if filters.get("office"):
+        qs = qs.filter(**{office: filters["office"]})
+    if filters.get("verified_from"):
+        qs = qs.filter(**{f"{verified}__date__gte": filters["verified_from"]})
+    if filters.get("verified_to"):
+        qs = qs.filter(**{f"{verified}__date__lte": filters["verified_to"]})
+    return qs
+
+
+def ready_summary(filters: dict) -> dict:
+    ready = ready_cards(filters)
+    return {"cards": ready.count(), "offices": ready.values("office_id").distinct().count(),
+            "families_without_cards": families_without_cards(filters).count()}
+
+
+def batches():
+    return PrintBatch.objects.select_related("created_by").order_by("-created_at", "-id")
+
+
+def batch_or_404(number: str) -> PrintBatch:
+    return get_object_or_404(PrintBatch.objects.select_related("created_by"), number__iexact=number)
+
+
+# --- delivery ---------------------------------------------------------------------------------------
+
+def offices_with_printed_cards(filters: dict | None = None):
+    """Offices with printed, active cards not yet dispatched, and how many."""
+    filters = filters or {}
+    printed = Q(cards__stage=Stage.PRINTED, cards__state=State.ACTIVE)
+    qs = Office.objects.annotate(waiting=Count("cards", filter=printed)).filter(waiting__gt=0)
+    if filters.get("district"):
+        qs = qs.filter(district=filters["district"])
+    if filters.get("batch"):
+        qs = qs.filter(cards__batch=filters["batch"]).distinct()
+    return qs.select_related("district").order_by("district__name_en", "name_en")
+
+
+def dispatches_for(user):
+    return (scoped(Dispatch.objects.all(), user, DISPATCH_PATHS).select_related("office", "batch")
+            .annotate(card_total=Count("cards")).order_by("-dispatched_on", "-id"))
+
+
+def dispatch_or_404(user, pk: int) -> Dispatch:
+    return get_scoped_or_404(Dispatch.objects.select_related("office"), user, DISPATCH_PATHS, pk=pk)
+
+
+def awaiting_handover(user):
+    """Families with cards received at the user's offices and not yet handed over."""
+    cards = (Card.objects.filter(office_id__in=scope_for(user).office_ids, stage=Stage.RECEIVED)
+             .select_related("family", "member").order_by("family_id", "id"))
+    families: dict[int, dict] = {}
+    for card in cards:
+        families.setdefault(card.family_id, {"family": card.family, "cards": []})["cards"].append(card)
+    return list(families.values())
+
+
+def office_family_or_404(user, number: str) -> Family:
+    """A family with cards at one of the user's offices (DDO/TO), for the hand-over."""
+    return get_object_or_404(Family.objects.filter(cards__office_id__in=scope_for(user).office_ids).distinct(),
+                             number__iexact=number)
+
+
+def received_cards(user, family: Family) -> list[Card]:
+    return list(Card.objects.filter(family=family, office_id__in=scope_for(user).office_ids, stage=Stage.RECEIVED)
+                .select_related("member").order_by("id"))
+
+
+# --- checking a card ----------------------------------------------------------------------------------
+
+def find_card(number: str) -> Card | None:
+    return (Card.objects.select_related("member", "family", "office", "photo", "replaced_by")
+            .filter(number__iexact=(number or "").strip()).first())
+
+
+def may_see_details(user, card: Card) -> bool:
+    """Hospitals and the state see any card's details on the verify page; other officers
+    only the cards of their scope; the public and beneficiaries never."""
+    if not user.is_authenticated or user.role not in DETAIL_ROLES:
+        return False
+    if user.role in STATEWIDE_CHECKERS:
+        return True
+    return scoped(Card.objects.filter(pk=card.pk), user, CARD_PATHS).exists()
