@@ -12,8 +12,8 @@ from .tables import number
 # dark enough against white; lines also differ by their markers.
 COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00"]
 MARKERS = ["circle", "square", "diamond", "triangle", "circle"]
-W, H = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 56, 12, 16, 56
+W, H = 520, 250
+LEFT, RIGHT, TOP, BOTTOM = 52, 10, 14, 62
 
 
 @dataclass
@@ -40,15 +40,14 @@ class Chart:
 
 
 def _scale(top: int) -> tuple[int, list[int]]:
-    """A round upper bound and four gridlines."""
-    if top <= 4:
-        return 4, [0, 1, 2, 3, 4]
-    magnitude = 10 ** (len(str(top)) - 1)
-    for step in (1, 2, 2.5, 5, 10):
-        bound = int(step * magnitude)
-        if bound >= top:
-            break
-    return bound, [round(bound * i / 4) for i in range(5)]
+    """A round upper bound and the five gridlines from 0 to it, in equal round steps."""
+    step = 1
+    while step * 4 < top:
+        for factor in (2, 2.5, 2):  # 1, 2, 5, 10, 20, 50, ...
+            step = int(step * factor)
+            if step * 4 >= top:
+                break
+    return step * 4, [step * i for i in range(5)]
 
 
 def _marker(kind: str, x: float, y: float, colour: str) -> str:
@@ -81,12 +80,12 @@ def render(chart: Chart) -> str:
     for tick in ticks:
         y = y_of(tick)
         parts.append(f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d5d9e0" stroke-width="1"/>')
-        parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#374151">'
+        parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="13" fill="#374151">'
                      f'{escape(number(tick))}</text>')
     for i, label in enumerate(chart.x_labels):
         x = LEFT + step * (i + 0.5)
         if n <= 8 or i % 2 == n % 2 or i == n - 1:
-            parts.append(f'<text x="{x:.1f}" y="{H - BOTTOM + 16}" text-anchor="middle" font-size="10" '
+            parts.append(f'<text x="{x:.1f}" y="{H - BOTTOM + 18}" text-anchor="middle" font-size="12" '
                          f'fill="#374151">{escape(label)}</text>')
     if chart.stacked:
         bar = min(step * 0.6, 36)
@@ -112,8 +111,8 @@ def render(chart: Chart) -> str:
     for index, series in enumerate(chart.series):
         colour = COLOURS[index % 5]
         parts.append(_marker(MARKERS[index % 5] if not chart.stacked else "square", x + 4, legend_y - 4, colour))
-        parts.append(f'<text x="{x + 12}" y="{legend_y}" font-size="11" fill="#1b1b1b">{escape(series.label)}</text>')
-        x += 24 + 6.5 * len(series.label)
+        parts.append(f'<text x="{x + 12}" y="{legend_y}" font-size="13" fill="#1b1b1b">{escape(series.label)}</text>')
+        x += 26 + 7.5 * len(series.label)
     parts.append(f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{TOP + plot_h}" y2="{TOP + plot_h}" stroke="#6b7280"/>')
     parts.append("</svg>")
     return mark_safe("".join(parts))

@@ -16,8 +16,8 @@ MAX_DAYS = 731
 class PeriodForm(PortalForm):
     """Any date range for the dashboard: from 00:00 of the first day to the end of the last, IST."""
 
-    start = forms.DateField(label=_("From"), widget=DATE, required=False)
-    end = forms.DateField(label=_("To"), widget=DATE, required=False)
+    start = forms.DateField(label=_("First day"), widget=DATE, required=False)
+    end = forms.DateField(label=_("Last day"), widget=DATE, required=False)
 
     def clean(self):
         data = super().clean()

@@ -142,6 +142,8 @@ class ReportScope:
 
     def trail(self) -> list["ReportScope"]:
         """The scopes above this one, from the state down (for breadcrumbs)."""
+        if self.kind == "state":
+            return []
         steps = [ReportScope("state")]
         if self.kind == "department":
             return steps
