@@ -3,7 +3,6 @@ changes, transfers and duplicate Aadhaar numbers."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -37,7 +36,7 @@ def queue(request):
     require_role(request.user, *VIEWERS)
     form = QueueFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    page = Paginator(selectors.queue_rows(request.user, filters), 50).get_page(request.GET.get("page"))
+    page = selectors.queue_page(request.user, filters, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "enrolment/queue.html", {

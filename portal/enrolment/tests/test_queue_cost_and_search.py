@@ -106,13 +106,16 @@ def test_bulk_verification_costs_the_same_queries_for_2_and_8_families(ddo_offic
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="pg_trgm exists only on PostgreSQL")
-def test_trigram_indexes_for_the_name_search_exist_on_postgresql():
+def test_trigram_indexes_and_name_statistics_exist_on_postgresql():
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'enrolment_member' "
                        "AND indexname LIKE '%%_trgm'")
         indexes = dict(cursor.fetchall())
     assert set(indexes) == {"enrolment_member_primary_name_en_trgm", "enrolment_member_primary_name_hi_trgm"}
     assert all("gin_trgm_ops" in d and "relation" in d for d in indexes.values())
+    cursor = connection.cursor()
+    cursor.execute("SELECT stxname FROM pg_statistic_ext WHERE stxrelid = 'enrolment_member'::regclass")
+    assert [row[0] for row in cursor.fetchall()] == ["enrolment_member_name_upper_stats"]  # the planner sees how common a name is
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="SQLite picks its indexes by other rules")
