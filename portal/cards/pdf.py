@@ -127,16 +127,17 @@ def _prepared_fonts() -> dict[str, bytes]:
     prepared = {}
     for family, style, filename in FONTS:
         font = ttLib.TTFont(str(FONT_DIR / filename))
-        options = ftsubset.Options(notdef_outline=True, recommended_glyphs=True, glyph_names=True, hinting=True,
-                                   retain_gids=True,
-                                   layout_features=[], name_IDs=["*"], name_languages=["*"])
-        options.drop_tables += _DROP
-        subsetter = ftsubset.Subsetter(options)
         if family == "noto":
+            # Glyph ids stay (HarfBuzz shapes with the full font); the layout features take
+            # part so ligatures such as "ffi" that shaping picks are kept.
+            options = ftsubset.Options(notdef_outline=True, recommended_glyphs=True, glyph_names=True, hinting=True,
+                                       retain_gids=True, layout_features=["*"], name_IDs=["*"], name_languages=["*"])
+            subsetter = ftsubset.Subsetter(options)
             subsetter.populate(unicodes=_LATIN_RANGES)
-        else:
-            subsetter.populate(glyphs=font.getGlyphOrder())
-        subsetter.subset(font)
+            subsetter.subset(font)
+        for tag in _DROP:  # only the subset of each document is embedded; it needs none of these
+            if tag in font:
+                del font[tag]
         buffer = io.BytesIO()
         font.save(buffer)
         prepared[f"{family}{style}"] = buffer.getvalue()
@@ -383,7 +384,7 @@ def render_batch_part(faces: list[CardFace], *, title: str) -> bytes:
 
 
 SHEET_ROWS = 4
-SHEET_TOP = 16.0
+SHEET_TOP = 17.0
 ROW_STEP = 68.0  # four cards with room for the cut marks between them
 MARK = 3.0
 
@@ -413,8 +414,8 @@ def render_sheet(faces: list[CardFace], *, title: str = "State Health Cards") ->
         row = index % SHEET_ROWS
         if row == 0:
             pdf.add_page()
-            canvas.text(left, 7, 2 * W, f"{text['title']} · {SCHEME_EN}", size=7.5, style="B", h=4)
-            canvas.text(left, 11, 2 * W, text["cut"], size=7, h=4)
+            canvas.text(left, 4, 2 * W, f"{text['title']} · {SCHEME_EN}", size=7.5, style="B", h=4)
+            canvas.text(left, 8, 2 * W, text["cut"], size=7, h=4)
         y = SHEET_TOP + row * ROW_STEP
         front(canvas, face, text, left, y)
         back(canvas, face, text, left + W, y)

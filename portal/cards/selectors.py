@@ -47,7 +47,7 @@ def card_or_404(user, number: str) -> Card:
 def family_cards(family: Family) -> list[Card]:
     """The family's cards the beneficiary sees: the live ones, then those replaced or ended."""
     cards = list(Card.objects.filter(family=family).select_related("member", "office", "replaces")
-                 .annotate(prints=Count("prints", filter=Q(prints__kind=CardPrint.Kind.SELF)))
+                 .annotate(self_prints=Count("prints", filter=Q(prints__kind=CardPrint.Kind.SELF)))
                  .order_by("member_id", "-id"))
     return sorted(cards, key=lambda c: (c.state == State.REPLACED, c.member_id, -c.pk))
 

@@ -5,7 +5,7 @@ import base64
 from django.conf import settings
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.models import Role
 from portal.audit.services import actor_from_request, record

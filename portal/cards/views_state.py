@@ -18,6 +18,7 @@ from portal.accounts.access import require_role
 from portal.accounts.models import Role
 from portal.audit.services import actor_from_request
 from portal.directory.models import District, Office
+from portal.fields import bound_with_prefix
 
 from . import batches, delivery, selectors
 from .forms import BatchFilterForm, BatchStartForm, DispatchForm
@@ -165,7 +166,7 @@ def dispatch_list(request):
 def dispatch_office(request, code: str):
     _state(request)
     office = get_object_or_404(Office, code=code)
-    form = DispatchForm(request.POST, prefix=f"o{office.pk}")
+    form = bound_with_prefix(DispatchForm, request, f"o{office.pk}")
     if not form.is_valid():
         for field, errors in form.errors.items():
             for error in errors:

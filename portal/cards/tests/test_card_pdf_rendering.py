@@ -1,0 +1,138 @@
+"""Cards rendered from Hindi names: rasterised with pdftoppm (and looked at), text read back
+with pdftotext, the QR decoded with zbar and its signature checked with the public key only."""
+
+import base64
+import io
+import re
+import subprocess
+import zlib
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from fontTools.ttLib import TTFont
+from PIL import Image
+
+from portal.cards import qr
+from portal.cards.faces import face_for
+from portal.cards.models import Card
+from portal.cards.pdf import render_batch_part, render_card, render_sheet
+from portal.cards.services import issue_cards
+
+from .conftest import needs_poppler, run, squeeze
+
+pytestmark = pytest.mark.django_db
+CR80_POINTS = (85.6 / 25.4 * 72, 54 / 25.4 * 72)
+
+
+@pytest.fixture
+def cards(family, system):
+    issue_cards(family=family, actor=system)
+    return list(Card.objects.filter(family=family).select_related("family", "office", "photo").order_by("member_id"))
+
+
+@pytest.fixture
+def card_pdf(cards, tmp_path):
+    path = tmp_path / "card.pdf"
+    path.write_bytes(render_card(face_for(cards[0])))
+    return cards[0], path
+
+
+def page_sizes(path) -> list[tuple[float, float]]:
+    info = run("pdfinfo", "-f", "1", "-l", "99", str(path)).stdout
+    return [tuple(float(v) for v in m) for m in re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", info)]
+
+
+@needs_poppler
+def test_card_is_cr80_front_and_back_with_every_detail_in_both_languages(card_pdf):
+    card, path = card_pdf
+    sizes = page_sizes(path)
+    assert len(sizes) == 2 and all(abs(w - CR80_POINTS[0]) < 0.5 and abs(h - CR80_POINTS[1]) < 0.5 for w, h in sizes)
+    result = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True)
+    assert result.stderr == ""  # no "No font in show": Latin never went out in the Devanagari font
+    text = squeeze(result.stdout)
+    for expected in [
+        "पं.दीनदयालउपाध्यायराज्यकर्मचारीकैशलेसचिकित्सायोजना", card.name_hi, "KSHAMATRIPATHI", "17.05.1980",
+        "महिला/Female", card.family.number, "UP" + card.number[2:4], card.number, "XXXXXXXX" + card.aadhaar_last4,
+        card.office.name_en, card.office.name_hi, "1800-180-0000", "/cards/verify/", "StateHealthCard",
+        "राज्यस्वास्थ्यकार्ड", "कर्मचारी/Employee", "Issuingoffice", "स्वयं/Self",
+    ]:
+        assert squeeze(expected) in text, expected
+
+
+@needs_poppler
+def test_card_rasterises_with_the_photo_and_its_qr_verifies_with_only_the_public_key(card_pdf, tmp_path, client):
+    card, path = card_pdf
+    run("pdftoppm", "-r", "300", "-png", str(path), str(tmp_path / "face"))
+    front, back = sorted(tmp_path.glob("face-*.png"))
+    with Image.open(front) as image:
+        assert abs(image.size[0] - 1011) <= 1 and abs(image.size[1] - 638) <= 1  # 85.6 × 54 mm at 300 dpi
+        # The photo (a drawn face: skin-coloured oval) sits in the left part of the card.
+        photo = image.convert("RGB").crop((40, 170, 250, 440))
+        colours = [colour for _, colour in photo.getcolors(maxcolors=1 << 20)]
+        assert any(abs(r - 224) < 12 and abs(g - 172) < 12 and abs(b - 105) < 12 for r, g, b in colours)
+    decoded = run("zbarimg", "--quiet", "--raw", str(back)).stdout.strip()
+    assert decoded == card.qr_payload
+    # What a hospital does offline: the published key, nothing else.
+    keys = {k["id"]: base64.b64decode(k["public_key"]) for k in client.get("/cards/keys/").json()["keys"]}
+    payload = qr.verify(decoded, keys)
+    assert (payload.number, payload.name, payload.year_of_birth, payload.relation) == (
+        card.number, "KSHAMA TRIPATHI", 1980, "self")
+    signed, _, signature = decoded.rpartition("/")
+    Ed25519PublicKey.from_public_bytes(keys[payload.key_id]).verify(
+        base64.b32decode(signature + "=" * (-len(signature) % 8)), signed.encode())
+
+
+def test_a_tampered_payload_fails_verification(cards):
+    keys = __import__("portal.cards.keys", fromlist=["keyring"]).keyring().public_keys()
+    payload = cards[0].qr_payload
+    assert qr.verify(payload, keys).number == cards[0].number
+    for tampered in [
+        payload.replace("/SELF/", "/SPOUSE/"),
+        payload.replace("/GENERAL/", "/PRIVATE/").replace("/SEMI-PRIVATE/", "/PRIVATE/"),
+        payload.replace(cards[0].number, cards[1].number),
+        payload[:-3] + ("AAA" if not payload.endswith("AAA") else "BBB"),
+    ]:
+        with pytest.raises(qr.InvalidPayload) as refused:
+            qr.verify(tampered, keys)
+        assert refused.value.reason in {"signature", "format"}
+    with pytest.raises(qr.InvalidPayload) as unknown:
+        qr.verify(payload, {"K9": next(iter(keys.values()))})
+    assert unknown.value.reason == "key"
+
+
+def devanagari_glyphs(pdf: bytes) -> list[str]:
+    names: list[str] = []
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            order = TTFont(io.BytesIO(zlib.decompress(match.group(1)))).getGlyphOrder()
+        except Exception:
+            continue
+        if any(n.startswith("uni09") or "deva" in n.lower() for n in order):
+            names.extend(order)
+    return names
+
+
+def test_hindi_names_are_shaped_into_conjuncts(cards):
+    data = render_card(face_for(cards[0]))
+    names = devanagari_glyphs(data)
+    # श्री, क्ष, त्रि need conjunct or positional forms that have no code point of their own.
+    assert names and any(not n.startswith("uni") and n not in {".notdef", "space", "NULL", "CR", "nonmarkingreturn"}
+                         for n in names)
+
+
+@needs_poppler
+def test_a4_sheet_has_the_family_with_cut_marks_and_batch_part_one_face_per_page(cards, tmp_path):
+    faces = [face_for(c) for c in cards]
+    sheet = tmp_path / "sheet.pdf"
+    sheet.write_bytes(render_sheet(faces))
+    sizes = page_sizes(sheet)
+    assert len(sizes) == 1 and abs(sizes[0][0] - 595.3) < 1 and abs(sizes[0][1] - 841.9) < 1
+    text = squeeze(run("pdftotext", str(sheet), "-").stdout)
+    assert all(c.number in text and squeeze(c.name_hi) in text for c in cards)
+    assert "Cutalongthemarks" in text
+    run("pdftoppm", "-r", "200", "-png", str(sheet), str(tmp_path / "sheet"))
+    decoded = run("zbarimg", "--quiet", "--raw", str(next(tmp_path.glob("sheet*.png")))).stdout.split("\n")
+    assert {c.qr_payload for c in cards} <= {line.strip() for line in decoded}
+    part = tmp_path / "part.pdf"
+    part.write_bytes(render_batch_part(faces, title="test"))
+    assert len(page_sizes(part)) == 2 * len(cards)
