@@ -239,6 +239,10 @@ def test_employee_registers_two_dependents_ddo_returns_employee_corrects_ddo_ver
     office_page.goto(base + "/office/families/")
     assert number in office_page.inner_text("main")
     axe(office_page, "office queue")
+    office_page.fill("#id_q", "emp2661001")  # the employee ID, typed in lower case
+    submit(office_page, "main form.filters")
+    assert number in office_page.inner_text("main table")
+    assert office_page.input_value("#id_q") == "emp2661001"
     office_page.click(f"a[href='/office/families/{number}/']")
     photos = office_page.locator("main img.member-photo")
     assert photos.count() == 3
