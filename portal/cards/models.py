@@ -18,6 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from portal.checkdigit import verhoeff_digit
+from portal.enrolment.models import Gender, Kind, Relation, Ward
 
 
 class Stage(models.TextChoices):
@@ -173,11 +174,11 @@ class Card(models.Model):
     # What is printed, copied at issue.
     name_en = models.CharField(max_length=150)
     name_hi = models.CharField(max_length=150)
-    relation = models.CharField(max_length=16)  # enrolment.Relation
+    relation = models.CharField(max_length=16, choices=Relation.choices)
     date_of_birth = models.DateField()
-    gender = models.CharField(max_length=12)  # enrolment.Gender
-    ward = models.CharField(max_length=12)  # enrolment.Ward
-    kind = models.CharField(max_length=10)  # enrolment.Kind of the family
+    gender = models.CharField(max_length=12, choices=Gender.choices)
+    ward = models.CharField(max_length=12, choices=Ward.choices)
+    kind = models.CharField(max_length=10, choices=Kind.choices)  # of the family
     aadhaar_last4 = models.CharField(max_length=4)
 
     # The signed QR payload, made once at issue so every print of the card carries the same
@@ -256,6 +257,7 @@ class CardPrint(models.Model):
     # 2 × position − 1 of the batch), for the manifest.
     part = models.ForeignKey(BatchPart, null=True, blank=True, on_delete=models.PROTECT, related_name="prints")
     position = models.PositiveIntegerField(null=True, blank=True)
+    layout = models.CharField(max_length=8, blank=True)  # self-prints: "a4" (sheet with cut marks) or "card"
 
     class Meta:
         indexes = [models.Index(fields=["kind", "at"])]

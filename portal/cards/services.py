@@ -288,17 +288,18 @@ def printable(cards: list[Card]) -> None:
 
 @transaction.atomic
 def record_self_prints(*, actor: Actor, cards: list[Card], layout: str) -> int:
-    """Every print by the beneficiary is a CardPrint row and an audit event; asking for the
-    same print again within 30 seconds (a double click) counts once. Returns rows added."""
+    """Every print by the beneficiary is a CardPrint row and an audit event; the same print
+    (same cards, same layout) asked for again within 30 seconds — a double click — counts
+    once. Returns the rows added."""
     cards = list(Card.objects.select_for_update().select_related("member", "family").filter(
         pk__in=[c.pk for c in cards]).order_by("pk"))
     printable(cards)
     now = clock.now()
     recent = set(CardPrint.objects.filter(
-        card__in=cards, kind=CardPrint.Kind.SELF, by=actor.user,
+        card__in=cards, kind=CardPrint.Kind.SELF, by=actor.user, layout=layout,
         at__gte=now - datetime.timedelta(seconds=SELF_PRINT_REPEAT_SECONDS)).values_list("card_id", flat=True))
     fresh = [c for c in cards if c.pk not in recent]
-    CardPrint.objects.bulk_create([CardPrint(card=c, kind=CardPrint.Kind.SELF, at=now, by=actor.user,
+    CardPrint.objects.bulk_create([CardPrint(card=c, kind=CardPrint.Kind.SELF, at=now, by=actor.user, layout=layout,
                                              ip=actor.ip[:64]) for c in fresh])
     Card.objects.filter(pk__in=[c.pk for c in fresh], first_self_printed_at__isnull=True).update(
         first_self_printed_at=now)

@@ -41,6 +41,8 @@ def test_a_hospital_sees_the_photo_and_details_and_the_check_is_audited(client, 
     result, html = check(client, card.qr_payload)
     assert result.valid and result.from_qr
     assert card.name_hi in html and f"/cards/{card.number}/photo.jpg" in html and card.aadhaar_masked in html
+    for label in (card.get_relation_display(), card.get_ward_display(), card.get_kind_display()):
+        assert str(label) and str(label) in html  # relation, ward and kind shown in Hindi
     assert client.get(f"/cards/{card.number}/photo.jpg")["Content-Type"] == "image/jpeg"
     assert Event.objects.filter(action="cards.card.checked", actor=users["hospital"]).exists()
 
