@@ -2,8 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import connection
-from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import ngettext
@@ -84,19 +83,3 @@ def outbox_requeue(request):
         dispatch(message_id)
     messages.success(request, ngettext("%(n)d message queued again.", "%(n)d messages queued again.", count) % {"n": count})
     return redirect("web:outbox")
-
-
-def healthz(request):
-    """Liveness: the process answers. Also the 'bare view' the benchmarks compare against."""
-    return HttpResponse("ok", content_type="text/plain")
-
-
-def readyz(request):
-    """Readiness: the database answers."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except Exception:
-        return JsonResponse({"database": "down"}, status=503)
-    return JsonResponse({"database": "ok"})

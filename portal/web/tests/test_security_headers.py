@@ -1,6 +1,5 @@
 """Headers on every page, CSRF on every form, and the health endpoints."""
 
-import json
 import re
 
 import pytest
@@ -125,22 +124,3 @@ def test_healthz_says_ok():
     assert response.content == b"ok"
     assert response["Content-Type"].startswith("text/plain")
     assert response["Cache-Control"] == "no-store"
-
-
-def test_readyz_reports_the_database_as_ok():
-    response = Client().get("/readyz")
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/json"
-    assert json.loads(response.content) == {"database": "ok"}
-
-
-def test_readyz_reports_a_broken_database_with_503(monkeypatch):
-    from django.db import connection
-
-    def broken_cursor(*args, **kwargs):
-        raise RuntimeError("database gone")
-
-    monkeypatch.setattr(connection, "cursor", broken_cursor)
-    response = Client().get("/readyz")
-    assert response.status_code == 503
-    assert json.loads(response.content) == {"database": "down"}
