@@ -1,4 +1,7 @@
-"""Demo families for `seed_demo`: one verified (the demo employee's), one waiting for the DDO.
+"""Demo families for `seed_demo`: one verified (the demo employee's), one waiting for the DDO,
+and State Health Cards: the demo employee's family's cards printed in a batch and dispatched
+to the DDO's office (waiting for the DDO to record receipt), and three more verified families
+whose cards the state cell can put in a print batch.
 
 Aadhaar numbers here are synthetic: they start with 9 and carry a valid check digit but
 belong to nobody."""
@@ -74,3 +77,50 @@ def seed_families(*, office, ddo_user):
     ])
     verified.refresh_from_db()
     return verified.user
+
+
+MORE_FAMILIES = [
+    ("9000000021", 3, [
+        {"name_en": "Rajesh Kumar Srivastava", "name_hi": "राजेश कुमार श्रीवास्तव", "guardian_name": "Krishna Srivastava",
+         "date_of_birth": datetime.date(1978, 7, 22), "gender": "male", "aadhaar": synthetic_aadhaar(111)},
+        {"relation": "spouse", "name_en": "Shraddha Srivastava", "name_hi": "श्रद्धा श्रीवास्तव",
+         "date_of_birth": datetime.date(1983, 2, 11), "gender": "female", "marital_status": "married",
+         "aadhaar": synthetic_aadhaar(112), "monthly_income": 0},
+    ]),
+    ("9000000022", 4, [
+        {"name_en": "Kshama Tripathi", "name_hi": "क्षमा त्रिपाठी", "guardian_name": "Vishwanath Tripathi",
+         "date_of_birth": datetime.date(1986, 12, 3), "gender": "female", "aadhaar": synthetic_aadhaar(113)},
+        {"relation": "son", "name_en": "Shrikant Tripathi", "name_hi": "श्रीकान्त त्रिपाठी",
+         "date_of_birth": datetime.date(2011, 9, 14), "gender": "male", "marital_status": "unmarried", "dependent": True,
+         "aadhaar": synthetic_aadhaar(114), "monthly_income": 0},
+    ]),
+    ("9000000023", 5, [
+        {"name_en": "Mohd. Irfan Siddiqui", "name_hi": "मोहम्मद इरफ़ान सिद्दीक़ी", "guardian_name": "Mohd. Yusuf",
+         "date_of_birth": datetime.date(1975, 4, 30), "gender": "male", "aadhaar": synthetic_aadhaar(115)},
+    ]),
+]
+
+
+def seed_cards(*, office, ddo_user, state_user, employee_family) -> None:
+    """Cards for the demo: the employee's family's cards printed and on their way to the
+    office; more verified families whose cards are ready for the state cell to print."""
+    import uuid
+
+    from portal import clock
+    from portal.cards import batches, delivery
+    from portal.cards.models import Card
+    from portal.cards.services import issue_cards
+
+    if Card.objects.filter(family=employee_family).exists():
+        return
+    ddo = Actor(user=ddo_user, role=ddo_user.role, label=ddo_user.username)
+    state = Actor(user=state_user, role=state_user.role, label=state_user.username)
+    issue_cards(family=employee_family, actor=state)
+    batch = batches.create_batch(actor=state, filters={"office": office.pk}, limit=100, token=uuid.uuid4(),
+                                 labels={"office": f"{office.code} {office.name_en}"})
+    batches.produce_batch(batch.pk)
+    delivery.dispatch_cards(actor=state, office=office, reference="SHC/DEMO/0001", dispatched_on=clock.today())
+    for mobile, seed, people in MORE_FAMILIES:
+        if not Family.objects.filter(mobile=mobile).exists():
+            family = _family(office=office, mobile=mobile, seed=seed, people=[dict(p) for p in people])
+            services.verify_family(actor=ddo, family=family)

@@ -1,4 +1,5 @@
-"""Demo accounts for every role, plus DDO/TO applications at each stage.
+"""Demo accounts for every role, plus DDO/TO applications at each stage, families, and
+State Health Cards (printed and dispatched to the demo DDO's office; more ready to print).
 
 Run by `make demo`. Safe to repeat: existing demo accounts get new passwords, which are
 printed (and written to var/demo-logins.txt, which is never committed)."""
@@ -18,7 +19,7 @@ from portal.ddo import services as ddo
 from portal.ddo.models import Application, Kind, MobileKind
 from portal.directory.models import Department, District, Division, Treasury
 from portal.pdf import new_document, output
-from portal.web.demo_families import seed_families
+from portal.web.demo_families import seed_cards, seed_families
 
 DEMO_NOTE = "demo account"
 
@@ -104,6 +105,8 @@ class Command(BaseCommand):
                                     units=[{"office": office}])
         rows.append((_label(Role.OPERATOR), user.username, password))
         employee = seed_families(office=office, ddo_user=ddo_user)
+        seed_cards(office=office, ddo_user=ddo_user, state_user=User.objects.get(role=Role.STATE, mobile="9000000001"),
+                   employee_family=employee.family)
         rows.append((_label(Role.BENEFICIARY), employee.username, "(OTP log-in)"))
         return rows
 
