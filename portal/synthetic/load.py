@@ -14,7 +14,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 
-from django.db import OperationalError, connection, connections, transaction
+from django.db import OperationalError, ProgrammingError, connection, connections, transaction
 
 from .schema import CHUNK_ORDER, tables
 
@@ -216,8 +216,12 @@ def secondary_definitions(table_names: list[str], *, kinds=("unique", "index", "
 
 def drop(definitions: list[dict]) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
+        # Deferred checks still pending in this transaction (only inside an outer one, as
+        # in the tests) would forbid the ALTER TABLE: run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for item in reversed(definitions):  # foreign keys first (an index may back one)
             cursor.execute(item["drop"])
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def rebuild(definitions: list[dict], *, on_done, threads: int = 2) -> list[dict]:
@@ -282,7 +286,8 @@ def rebuild(definitions: list[dict], *, on_done, threads: int = 2) -> list[dict]
 
 def _execute_retrying(sql: str) -> None:
     """Two foreign keys checked at once can wait on the same parent table; PostgreSQL
-    breaks a deadlock by cancelling one, which is simply run again."""
+    breaks a deadlock by cancelling one, which is simply run again. Something that exists
+    already (a repair run twice) counts as done."""
     for attempt in range(3):
         try:
             with transaction.atomic(), connection.cursor() as cursor:
@@ -291,6 +296,10 @@ def _execute_retrying(sql: str) -> None:
         except OperationalError as exc:
             if "deadlock" not in str(exc) or attempt == 2:
                 raise
+        except ProgrammingError as exc:
+            if "already exists" in str(exc):
+                return
+            raise
 
 
 def set_autovacuum(table_names: list[str], enabled: bool) -> None:

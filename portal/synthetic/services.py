@@ -248,8 +248,13 @@ def generate_population(*, options: Options, progress=None) -> Report:
         if rebuild:
             kinds = ("fk",) if mode == "fk" else ("unique", "index", "fk")
             definitions = load.secondary_definitions(big, kinds=kinds)
-            Run.objects.filter(pk=run.pk).update(dropped=definitions)
-            load.drop(definitions)
+            Run.objects.filter(pk=run.pk).update(dropped=definitions)  # first: a crash leaves the recipe
+            try:
+                load.drop(definitions)
+            except BaseException:
+                Run.objects.filter(pk=run.pk).update(dropped=[])
+                definitions = []
+                raise
             load.set_autovacuum(big, False)
 
         from .families import Builder
