@@ -244,7 +244,8 @@ def count_offices(*, offices, start: datetime.datetime, cut: datetime.datetime) 
 
 
 def targets_by_key() -> dict[str, tuple[int, int]]:
-    return {t.key: (t.employees, t.pensioners) for t in Target.objects.all()}
+    return {key: (employees, pensioners)
+            for key, employees, pensioners in Target.objects.values_list("key", "employees", "pensioners")}
 
 
 def office_target(meta: dict, targets: dict) -> tuple[int, int]:

@@ -9,6 +9,7 @@ snapshot rows through `scope_q(..., ROW_PATHS)`. A scope outside the user's gran
 import datetime
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Q
 from django.http import Http404
 
@@ -141,18 +142,49 @@ def _total(units: dict[str, Unit], scope: ReportScope, targets: dict) -> Unit:
     return found
 
 
-def live(user, scope: ReportScope, period: Period, *, now: datetime.datetime | None = None) -> Figured:
-    """Figures counted now for `period` (see docs/reports.md for what "for a period" means)."""
-    now = now or clock.now()
+# Scopes as wide as the state, a division or a department across the state are counted
+# from one state-wide count per period, kept per process for REPORTS_LIVE_CACHE_SECONDS: their
+# dashboards are opened by the few state, division and department officers, and a state-wide
+# count is the cost of a snapshot. Smaller scopes are always counted afresh.
+WIDE = ("state", "division", "department")
+_STATEWIDE: dict = {}
+
+
+def _statewide(period: Period, now: datetime.datetime):
+    """(counted at, cut-off, every scope's Unit) for `period`, counted over every office."""
+    ttl = settings.REPORTS_LIVE_CACHE_SECONDS
+    key = (period.start, period.end)
+    hit = _STATEWIDE.get(key)
+    if ttl and hit and hit[0] <= now < hit[0] + datetime.timedelta(seconds=ttl):
+        return hit
     cut = period.cut(now)
-    meta, per_office = count_offices(offices=offices_in(user, scope), start=period.begins_at, cut=cut)
+    meta, per_office = count_offices(offices=Office.objects.all(), start=period.begins_at, cut=cut)
+    entry = (now, cut, roll_up(meta, per_office, targets_by_key()))
+    if ttl:
+        if len(_STATEWIDE) >= 16:
+            _STATEWIDE.clear()
+        _STATEWIDE[key] = entry
+    return entry
+
+
+def live(user, scope: ReportScope, period: Period, *, now: datetime.datetime | None = None) -> Figured:
+    """Figures counted for `period` (see docs/reports.md for what "for a period" means)."""
+    now = now or clock.now()
     targets = targets_by_key()
-    levels = {"office", REPORT_ROWS[scope.kind]}
-    if CHILDREN[scope.kind]:
-        levels.add(CHILDREN[scope.kind])
-    if scope.kind != "my":
-        levels.add(scope.kind)
-    units = roll_up(meta, per_office, targets, levels=levels)
+    if scope.kind in WIDE and settings.REPORTS_LIVE_CACHE_SECONDS:
+        now, cut, every = _statewide(period, now)
+        # Still read through the access helpers: only offices the user may see are picked.
+        allowed = set(offices_in(user, scope).values_list("pk", flat=True))
+        units = {k: u for k, u in every.items() if u.kind != "office" or u.office_id in allowed}
+    else:
+        cut = period.cut(now)
+        meta, per_office = count_offices(offices=offices_in(user, scope), start=period.begins_at, cut=cut)
+        levels = {"office", REPORT_ROWS[scope.kind]}
+        if CHILDREN[scope.kind]:
+            levels.add(CHILDREN[scope.kind])
+        if scope.kind != "my":
+            levels.add(scope.kind)
+        units = roll_up(meta, per_office, targets, levels=levels)
     return Figured(
         scope=scope, period=period, cut=cut, generated_at=now, total=_total(units, scope, targets),
         rows=_pick(units, REPORT_ROWS[scope.kind], scope), children=_pick(units, CHILDREN[scope.kind], scope),

@@ -95,3 +95,38 @@ def status_text(figured: Figured, language: str) -> str:
                 "time": f"{timezone.localtime(figured.cut):%d.%m.%Y %H:%M}"}
         return gettext("Not frozen yet: counted on %(time)s") % {
             "time": f"{timezone.localtime(figured.generated_at):%d.%m.%Y %H:%M}"}
+
+
+def body_html(table: Table, *, period_slug: str) -> str:
+    """The report's <tbody>, built in Python: a state report has 75 rows of 20 cells with the
+    previous fortnight in each, which Django's template engine renders ten times slower."""
+    from django.urls import reverse
+    from django.utils.html import escape
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import gettext
+
+    link = reverse("reports:report", kwargs={"scope": "TOKEN"})
+    previous = escape(gettext("previous fortnight"))
+    show_previous = table.previous is not None
+
+    def cells(line: Line) -> str:
+        # number() writes only digits, commas, a point, a minus or a dash: nothing to escape.
+        if show_previous:
+            return "".join(f'<td class="num">{c.text}<span class="prev"><span class="visually-hidden">{previous}: '
+                           f'</span>{c.previous_text}</span></td>' for c in line.cells)
+        return "".join(f'<td class="num">{c.text}</td>' for c in line.cells)
+
+    rows = []
+    for line in table.lines:
+        unit = line.unit
+        name = escape(unit.name)
+        if unit.token:
+            url = escape(link.replace("TOKEN", unit.token) + f"?period={period_slug}")
+            name = f'<a href="{url}">{name}</a>'
+        rows.append(f'<tr><th scope="row">{name}<br><span class="muted">{escape(unit.code)}</span></th>'
+                    f"{cells(line)}</tr>")
+    if not table.lines:
+        rows.append(f'<tr><td colspan="{len(table.columns) + 1}">'
+                    f'{escape(gettext("Nothing to show in this scope yet: every figure is zero."))}</td></tr>')
+    rows.append(f'<tr class="total"><th scope="row">{escape(gettext("Total"))}</th>{cells(table.total)}</tr>')
+    return mark_safe("".join(rows))

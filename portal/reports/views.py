@@ -121,9 +121,10 @@ def report(request, scope):
     category = CategoryForm(request.GET or None).chosen()
     review = selectors.review_of(scope, period)
     can_review = selectors.can_review(request.user, scope) and period.has_ended()
+    table = tables.build(current, previous, category)
     return render(request, "reports/report.html", {
         "scope": scope, "period": period, "current": current, "previous": previous,
-        "table": tables.build(current, previous, category), "category": category,
+        "table": table, "table_body": tables.body_html(table, period_slug=period.slug), "category": category,
         "category_form": CategoryForm(initial={"category": category}),
         "status": tables.status_text(current, request.LANGUAGE_CODE),
         "previous_status": tables.status_text(previous, request.LANGUAGE_CODE),

@@ -22,3 +22,12 @@ def population(at_now, system, make_user, users):
     from .population import build
 
     return build(now=NOW, system=system, make_user=make_user, users=users)
+
+
+@pytest.fixture(autouse=True)
+def _no_remembered_counts():
+    from ..selectors import _STATEWIDE
+
+    _STATEWIDE.clear()
+    yield
+    _STATEWIDE.clear()

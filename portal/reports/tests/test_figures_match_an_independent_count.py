@@ -113,3 +113,17 @@ def test_an_empty_scope_is_zeros(population):
     figured = live(population.users["state"], ReportScope("district", district=district), fortnight_of(NOW.date()))
     assert all(figured.total.figures.get(key) == 0 for key in COUNTS)
     assert figured.total.figures.get("coverage") is None and figured.rows == []
+
+
+def test_wide_scopes_counted_once_per_period_give_the_same_figures(population, settings):
+    """The state-wide count kept for REPORTS_LIVE_CACHE_SECONDS (production) gives every scope
+    the same figures as counting each afresh, and is used again until it expires."""
+    from ..selectors import _STATEWIDE
+
+    settings.REPORTS_LIVE_CACHE_SECONDS = 300
+    period = fortnight_of(NOW.date())
+    assert not check_every_scope(population.users["state"], period)
+    assert list(_STATEWIDE) == [(period.start, period.end)]
+    first = live(population.users["division"], ReportScope("division", division=Division.objects.get(
+        name_en="Lucknow")), period)
+    assert first.generated_at == _STATEWIDE[(period.start, period.end)][0]
