@@ -60,7 +60,7 @@ LABELS = dict(FIGURES)
 # Short column heads for the fortnightly report (screen, PDF, XLSX, CSV): its fixed format.
 REPORT_COLUMNS = [
     ("offices_known", _("Offices")),
-    ("offices_registered", _("DDO/TO registered")),
+    ("offices_registered", _("Registered DDOs/TOs")),
     ("target", _("Target")),
     ("registered", _("Registered")),
     ("registered_in_period", _("Registered this fortnight")),
