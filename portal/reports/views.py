@@ -25,7 +25,10 @@ from .periods import Period, current_fortnight, fortnight_from_slug, last_ended_
 
 @login_required
 def home(request):
-    return redirect("reports:dashboard", scope=selectors.home_scopes(request.user)[0].token)
+    scopes = selectors.home_scopes(request.user)
+    if not scopes:  # an officer whose grants were all revoked: nothing to monitor (yet)
+        return render(request, "reports/no_scope.html")
+    return redirect("reports:dashboard", scope=scopes[0].token)
 
 
 def _trend_charts(series) -> list[charts.Chart]:
