@@ -4,9 +4,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from django.core.paginator import Paginator
 from django.db.models import Exists, F, Func, OuterRef, Q, Subquery
 from django.db.models.functions import Upper
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -83,7 +83,7 @@ def _search(qs, query: str):
     The identifiers are matched exactly on upper-case functional indexes; the name test is a
     correlated EXISTS, so it reads the members of the families already in scope (one index
     probe each) instead of every primary beneficiary in the state, and on PostgreSQL a
-    trigram index (migration 0003) can answer it for large scopes."""
+    trigram index (migration 0004) can answer it for large scopes: the planner picks."""
     query = _with_digits_as_ascii(query)
     upper = query.upper()
     match = (Q(number=upper) | Q(employee_id_upper=upper) | Q(ppo_number_upper=upper))
@@ -99,7 +99,7 @@ def _search(qs, query: str):
 
 def families_for(user, filters: dict | None = None):
     """What a DDO/TO (their offices), an operator (their office) or a monitoring officer sees,
-    oldest first. Plain rows: lists annotate what they show (`queue_rows`)."""
+    oldest first. Plain rows: a list fetches what it shows itself (`queue_page`)."""
     qs = scoped(Family.objects.all(), user, FAMILY_PATHS)
     filters = filters or {}
     status = filters.get("status") or ""
