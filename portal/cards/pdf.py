@@ -1,20 +1,23 @@
 """State Health Cards as PDF: pure functions from `CardFace` data to bytes.
 
 * `render_card(face)`: one card at its real size (CR80, 85.6 × 54 mm), front and back pages.
-* `render_sheet(faces)`: cards on A4 for printing at home, five to a page, front and back side
+* `render_sheet(faces)`: cards on A4 for printing at home, four to a page, front and back side
   by side with cut marks; fold on the dashed line.
 * `BatchDocument`: a file for the plastic-card printer, one face per CR80 page.
 
 Everything on the card is in Hindi and English. Speed matters (a print batch of 10,000 cards is
-20,000 faces; docs/benchmarks.md#cards-benchmark), so:
+20,000 faces, and a self-print is a web request; docs/benchmarks.md#cards-benchmark), so:
 
-* what is the same on every card (bands, labels, the scheme's name, a relation or ward label)
-  is drawn once per document and its page operators replayed (`Canvas.fixed`);
+* the two card backgrounds are drawn once per process (`template`), and every document starts
+  from them; within a document, lines many cards share (a relation, a ward, the office, the
+  issue date) are drawn once and their page operators replayed (`Canvas.fixed`);
 * Latin-only text is written without HarfBuzz (it needs no shaping); Devanagari is shaped;
-* the QR code is a single vector path, with a fixed mask (same code on every print);
-* each document embeds font subsets cut from small pre-trimmed fonts (`_prepared_fonts`).
+* a document carries two fonts (Noto Sans, Noto Sans Devanagari), subset from copies trimmed
+  once per process; bold is the regular outline also stroked, not two more embedded fonts;
+* the QR code is one vector path, with a fixed mask (the same code on every print).
 """
 
+import copy
 import datetime
 import functools
 import io
@@ -24,10 +27,12 @@ from dataclasses import dataclass
 import segno
 from fontTools import subset as ftsubset
 from fontTools import ttLib
+import fpdf
+from fpdf.enums import PDFResourceType, TextMode
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
-from portal.pdf import FONT_DIR, FONTS, SCHEME_HI, SCHEME_EN, new_document, output
+from portal.pdf import FONT_DIR, FONTS, SCHEME_EN, SCHEME_HI, PortalPDF, _prototype, output
 
 W, H = 85.6, 54.0  # ISO/IEC 7810 ID-1 (CR80)
 MARGIN = 3.0
@@ -35,6 +40,7 @@ PHOTO_W, PHOTO_H = 19.0, 24.4  # 35:45, the shape of the stored photos
 QR_SIZE = 25.0
 QR_QUIET = 2  # modules of white around the code, inside QR_SIZE
 QR_MASK = 2  # fixed: the best-mask search costs four times the rest of the code
+BOLD_STROKE = 0.065 * 25.4 / 72  # mm of outline stroke per point of font size: regular + stroke ≈ bold
 BLACK = (0, 0, 0)
 WHITE = (255, 255, 255)
 NAVY = (11, 61, 122)
@@ -119,17 +125,19 @@ _LATIN_RANGES = [*range(0x20, 0x250), *range(0x1E00, 0x1F00), *range(0x2000, 0x2
                  0x25CC]
 
 
+CARD_FONTS = [(family, filename) for family, style, filename in FONTS if style == ""]
+
+
 @functools.cache
 def _prepared_fonts() -> dict[str, bytes]:
     """Font files trimmed once per process to what a card needs, for the per-document subset.
-    Shaping still uses the full fonts (portal/pdf.py); glyph names are kept, so the subset
-    finds every glyph HarfBuzz picked. Cuts the subsetting of a one-card PDF from ~200 to ~80 ms."""
+    Shaping still uses the full fonts (portal/pdf.py); glyph ids and names are kept, so the
+    subset finds every glyph HarfBuzz picked."""
     prepared = {}
-    for family, style, filename in FONTS:
+    for family, filename in CARD_FONTS:
         font = ttLib.TTFont(str(FONT_DIR / filename))
         if family == "noto":
-            # Glyph ids stay (HarfBuzz shapes with the full font); the layout features take
-            # part so ligatures such as "ffi" that shaping picks are kept.
+            # Layout features take part so that ligatures shaping picks ("ffi") are kept.
             options = ftsubset.Options(notdef_outline=True, recommended_glyphs=True, glyph_names=True, hinting=True,
                                        retain_gids=True, layout_features=["*"], name_IDs=["*"], name_languages=["*"])
             subsetter = ftsubset.Subsetter(options)
@@ -140,14 +148,26 @@ def _prepared_fonts() -> dict[str, bytes]:
                 del font[tag]
         buffer = io.BytesIO()
         font.save(buffer)
-        prepared[f"{family}{style}"] = buffer.getvalue()
+        prepared[family] = buffer.getvalue()
     return prepared
 
 
 def _document(*, format, title: str):
-    pdf = new_document(format=format, title=title)
-    for key, data in _prepared_fonts().items():
-        pdf.fonts[key].ttfont = ttLib.TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=True)
+    """A PortalPDF with the two regular fonts only: every font a document carries is subset
+    and embedded when it is written (~35 ms each, even unused), so bold is drawn by also
+    stroking the outline (`Canvas.text`) instead of embedding two bold fonts."""
+    pdf = PortalPDF(orientation="P", unit="mm", format=format)
+    for family, filename in CARD_FONTS:
+        prototype, _ = _prototype(family, "", filename)
+        font = copy.deepcopy(prototype)  # shares metrics and the HarfBuzz face
+        font.ttfont = ttLib.TTFont(io.BytesIO(_prepared_fonts()[family]), recalcTimestamp=False, lazy=True)
+        font.i = len(pdf.fonts) + 1
+        pdf.fonts[font.fontkey] = font
+    pdf.set_text_shaping(True)
+    pdf.set_fallback_fonts(["notodeva"], exact_match=False)
+    pdf.set_font("noto", size=8)
+    pdf.set_creator("UP SECTS portal")
+    pdf.set_title(title)
     pdf.set_auto_page_break(False)
     pdf.set_margins(0, 0, 0)
     return pdf
@@ -168,19 +188,35 @@ class Canvas:
         self._snippets: dict = {}
         self.widths: dict = {}
 
+    def start_from(self, template: "Template | None") -> None:
+        """Before anything is drawn: take over the backgrounds a template document recorded.
+        Glyphs are numbered in a font's subset in the order they are first used, so the
+        recorded operators are valid here once this document's subsets start as the
+        template's did: the same glyphs under the same numbers."""
+        if template is None:
+            return
+        for key, (numbers, following, reserved) in template.subsets.items():
+            subset = self.pdf.fonts[key].subset
+            subset._char_id_per_glyph = dict(numbers)
+            subset._next = following
+            subset._reserved = list(reserved)
+        self._snippets.update(template.snippets)
+
     def text(self, x, y, w, text, *, size, style="", color=BLACK, align="L", h=None) -> None:
         pdf = self.pdf
         family = "notodeva" if _DEVANAGARI.search(text) and not _LATIN.search(text) else "noto"
-        pdf.set_font(family, style, size)
+        pdf.set_font(family, "", size)
         pdf.set_text_color(*color)
         pdf.set_xy(x, y)
+        shaping = pdf.text_shaping
         if text.isascii():  # nothing to shape: skip HarfBuzz and the bidi pass (~9× faster)
-            shaping = pdf.text_shaping
             pdf.text_shaping = None
-            pdf.cell(w, h or size * 0.45, text, align=align)
-            pdf.text_shaping = shaping
+        if style == "B":  # bold: fill and stroke the outline (6.5 % of the size), same colour
+            with pdf.local_context(text_mode=TextMode.FILL_STROKE, draw_color=color, line_width=size * BOLD_STROKE):
+                pdf.cell(w, h or size * 0.45, text, align=align)
         else:
             pdf.cell(w, h or size * 0.45, text, align=align)
+        pdf.text_shaping = shaping
 
     def box(self, x, y, w, h, color) -> None:
         self.pdf.set_fill_color(*color)
@@ -345,10 +381,50 @@ def back(canvas: Canvas, face: CardFace, text: dict, ox: float = 0, oy: float = 
 
 # --- documents --------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Template:
+    snippets: dict
+    subsets: dict  # font key -> (glyph -> number, next number, reserved numbers)
+
+
+# The template relies on how fpdf2 numbers glyphs in a subset (SubsetMap) and keeps page
+# operators; checked with this version (requirements.lock pins it). Another version draws
+# every background itself (slower, never wrong).
+_TEMPLATES_WORK = fpdf.FPDF_VERSION == "2.8.9"
+_templates: dict = {}
+
+
+def template(format, face: CardFace, text: dict) -> Template | None:
+    """Both card backgrounds drawn once per process and page format, with the font subsets
+    as they stand afterwards; every card document starts from it (`Canvas.start_from`),
+    which saves laying out and shaping ~12 lines of text per document."""
+    if not _TEMPLATES_WORK:
+        return None
+    key = (format, face.helpline, face.verify_url, tuple(sorted(text.items())))
+    found = _templates.get(key)
+    if found is None:
+        pdf = _document(format=format, title="template")
+        canvas = Canvas(pdf)
+        pdf.add_page()
+        canvas.fixed("front", 0, 0, lambda x, y: _front_background(canvas, text, x, y))
+        pdf.add_page()
+        canvas.fixed(("back", face.helpline, face.verify_url), 0, 0,
+                     lambda x, y: _back_background(canvas, text, face, x, y))
+        kinds = {kind for _, _, _, resources in canvas._snippets.values() for kind, _ in resources}
+        if kinds - {PDFResourceType.FONT}:  # something that lives in one document only
+            return None
+        subsets = {k: (dict(f.subset._char_id_per_glyph), f.subset._next, list(f.subset._reserved))
+                   for k, f in pdf.fonts.items()}
+        found = Template(snippets=dict(canvas._snippets), subsets=subsets)
+        _templates[key] = found
+    return found
+
+
 def render_card(face: CardFace) -> bytes:
     """One card at its real size: page 1 the front, page 2 the back."""
     pdf = _document(format=(W, H), title=f"State Health Card {face.number}")
     canvas, text = Canvas(pdf), labels()
+    canvas.start_from(template((W, H), face, text))
     pdf.add_page()
     front(canvas, face, text)
     pdf.add_page()
@@ -366,6 +442,8 @@ class BatchDocument:
         self.faces = 0
 
     def add(self, face: CardFace) -> None:
+        if not self.faces:
+            self.canvas.start_from(template((W, H), face, self.text))
         self.pdf.add_page()
         front(self.canvas, face, self.text)
         self.pdf.add_page()
@@ -409,6 +487,8 @@ def render_sheet(faces: list[CardFace], *, title: str = "State Health Cards") ->
     """Cards on A4 to print at home: front and back side by side, cut marks at the corners."""
     pdf = _document(format="A4", title=title)
     canvas, text = Canvas(pdf), labels()
+    if faces:
+        canvas.start_from(template("A4", faces[0], text))
     left = (210 - 2 * W) / 2
     for index, face in enumerate(faces):
         row = index % SHEET_ROWS

@@ -136,3 +136,15 @@ def test_a4_sheet_has_the_family_with_cut_marks_and_batch_part_one_face_per_page
     part = tmp_path / "part.pdf"
     part.write_bytes(render_batch_part(faces, title="test"))
     assert len(page_sizes(part)) == 2 * len(cards)
+
+
+@needs_poppler
+def test_documents_made_one_after_another_from_the_shared_backgrounds_read_right(cards, tmp_path):
+    """Every document after the first starts from the backgrounds recorded once per process."""
+    for card in cards:
+        path = tmp_path / f"{card.number}.pdf"
+        path.write_bytes(render_card(face_for(card)))
+        text = squeeze(run("pdftotext", str(path), "-").stdout)
+        for expected in ("पं.दीनदयालउपाध्यायराज्यकर्मचारीकैशलेसचिकित्सायोजना", "Issuingoffice",
+                         "सूचीबद्धचिकित्सालयोंमेंकैशलेसउपचारहेतुमान्य", card.name_hi, card.number):
+            assert squeeze(expected) in text, (card.number, expected)
