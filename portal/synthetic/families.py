@@ -46,7 +46,7 @@ class Builder:
         self.password = password
         self.photos = photos  # (file name, size, kind) of the shared JPEG files
         self.history = history
-        self.sign_cards = sign_cards
+        self.signer = card_rows.Signer(sign_cards)
         self.namer = Namer(ref)
         self.sealer = Sealer()
         self.today = _day(world.now)

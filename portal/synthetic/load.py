@@ -68,8 +68,8 @@ def _payload(builder, chunk) -> dict:
     specs = tables()
     payload = {}
     for key in CHUNK_ORDER:
-        if key == "dispatches":
-            payload[key] = list(zip([row[0] for row in rows[key]], specs[key].lines(rows[key])))
+        if key == "dispatches":  # the main process drops those another chunk already wrote
+            payload[key] = rows[key]
         else:
             payload[key] = (len(rows[key]), specs[key].copy_text(rows[key]))
     return payload
@@ -113,9 +113,9 @@ def write_families_copy(builder, chunks, stats: Stats, *, workers: int, progress
                 for key in CHUNK_ORDER:
                     t1 = time.perf_counter()
                     if key == "dispatches":
-                        fresh = [line for pk, line in payload[key] if pk not in written_dispatches]
-                        written_dispatches.update(pk for pk, _ in payload[key])
-                        count, data = len(fresh), ("\n".join(fresh) + "\n").encode() if fresh else b""
+                        fresh = [row for row in payload[key] if row[0] not in written_dispatches]
+                        written_dispatches.update(row[0] for row in fresh)
+                        count, data = len(fresh), specs[key].copy_text(fresh)
                     else:
                         count, data = payload[key]
                     _copy(specs[key], data)

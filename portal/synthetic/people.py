@@ -114,7 +114,8 @@ def employee_age(rng: random.Random) -> float:
 
 
 def pensioner_age(rng: random.Random) -> float:
-    return min(90.0, 60.0 + rng.expovariate(1 / 9.0))
+    # Retired (end of the month of the 60th birthday) before registering.
+    return min(90.0, 60.1 + rng.expovariate(1 / 9.0))
 
 
 def family_shape(rng: random.Random, *, pensioner: bool) -> tuple[float, str, bool, int, int, int]:

@@ -97,8 +97,41 @@ def _lag(rng: random.Random, median_days: float, sigma: float, cap_days: float) 
     return int(min(cap_days, rng.lognormvariate(math.log(median_days), sigma)) * DAY)
 
 
-def make(world: World, *, families: int, seed: int) -> Plan:
-    rng = random.Random(seed * 31 + 7)
+PARTS = 2  # the plan is made in two halves (in parallel for big runs): always two, so it never depends on that
+
+
+def make(world: World, *, families: int, seed: int, parallel: bool = False) -> Plan:
+    """The whole plan: its halves (each with its own random stream), then sorted by time."""
+    sizes = [families // PARTS + (1 if k < families % PARTS else 0) for k in range(PARTS)]
+    if parallel and families >= 100_000:
+        import multiprocessing
+
+        global _forked_world
+        _forked_world = world  # the forked children read it from memory; only the arrays come back
+        try:
+            with multiprocessing.get_context("fork").Pool(PARTS) as pool:
+                parts = pool.starmap(_make_forked_part, [(size, seed, k) for k, size in enumerate(sizes)])
+        finally:
+            _forked_world = None
+    else:
+        parts = [_make_part(world, size, seed, k) for k, size in enumerate(sizes)]
+    plan = Plan(families)
+    for part in parts:
+        for name in Plan.FIELDS:
+            getattr(plan, name).extend(getattr(part, name))
+    plan.order = sorted(range(families), key=plan.created.__getitem__)
+    return plan
+
+
+_forked_world: World | None = None
+
+
+def _make_forked_part(families: int, seed: int, part: int) -> Plan:
+    return _make_part(_forked_world, families, seed, part)
+
+
+def _make_part(world: World, families: int, seed: int, part: int) -> Plan:
+    rng = random.Random(seed * 31 + 7 + 1000003 * part)
     now = world.now
     plan = Plan(families)
     ddo = [i for i, o in enumerate(world.offices) if o.kind == "ddo"]
@@ -159,7 +192,6 @@ def make(world: World, *, families: int, seed: int) -> Plan:
         plan.photos_missing.append(missing)
         plan.replaced.append(replaced)
         plan.assisted.append(assisted)
-    plan.order = sorted(range(families), key=plan.created.__getitem__)
     return plan
 
 

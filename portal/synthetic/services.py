@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Count, Max, Q
 
 from portal import clock
@@ -29,7 +29,7 @@ DEMO_FAMILIES = 2_000
 # Secondary indexes and constraints are dropped and rebuilt around the load (PostgreSQL,
 # "auto") from this many families: below it, rebuilding costs more than it saves.
 REBUILD_FROM = 200_000
-AUTO_MODE = "fk"
+AUTO_MODE = "rebuild"
 BIG_TABLES = ("users", "aadhaar", "photos", "families", "members", "dispatches", "cards", "cardprints", "events")
 
 
@@ -218,7 +218,10 @@ def generate_population(*, options: Options, progress=None) -> Report:
                                 password=password, rng=rng)
         phases["plan_world_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        the_plan = plan.make(the_world, families=options.families, seed=options.seed)
+        parallel = postgres and workers > 0 and not connection.in_atomic_block
+        if parallel:
+            connections.close_all()  # about to fork: the children never use the database
+        the_plan = plan.make(the_world, families=options.families, seed=options.seed, parallel=parallel)
         bases = {"families": ids.next["families"], "members": ids.next["members"], "aadhaar": ids.next["aadhaar"],
                  "photos": ids.next["photos"], "users": ids.next["users"], "cards": ids.next["cards"],
                  "serial": ids.next["serial"]}

@@ -94,3 +94,19 @@ def test_a_beneficiary_opens_their_cards_and_nothing_is_reissued(population, cli
     for card in Card.objects.filter(family=family, state="active"):
         assert card.number in html
     assert Card.objects.count() == before
+
+
+def test_the_generator_signs_exactly_as_the_cards_app_does():
+    import datetime
+    from types import SimpleNamespace
+
+    from portal.synthetic.cards import Signer
+
+    signer = Signer()
+    for pk, issued in ((1, 1_767_205_800), (123456, 1_767_205_799), (99_999_999, 1_700_000_000)):
+        card = SimpleNamespace(pk=pk, issued_at=datetime.datetime.fromtimestamp(issued, datetime.timezone.utc),
+                               name_en="Sunita Devi", date_of_birth=datetime.date(1980, 5, 1), relation="spouse",
+                               ward="semi_private")
+        cards.sign_card(card)
+        assert signer.sign(pk, issued, "Sunita Devi", datetime.date(1980, 5, 1), "spouse", "semi_private") == (
+            card.number, card.key_id, card.qr_payload)

@@ -25,7 +25,7 @@ class Command(BaseCommand):
                             help="generator processes feeding COPY (PostgreSQL; default 2; 0: in this process)")
         parser.add_argument("--indexes", choices=["auto", "fk", "rebuild", "keep"], default="auto",
                             help="PostgreSQL: what to drop during the load and rebuild after: fk (foreign keys), "
-                                 "rebuild (all secondary indexes and constraints) or keep (nothing); auto: fk from "
+                                 "rebuild (all secondary indexes and constraints) or keep (nothing); auto: rebuild from "
                                  "2 lakh families, never with --append")
         parser.add_argument("--password", default="",
                             help="password of every generated officer (default: none usable; they reset it by OTP)")
