@@ -173,7 +173,8 @@ def _commit_part(batch_id: int, number: int, cards: list[Card], data: bytes, act
         part.save()
         now = clock.now()
         first = batch.done // 2
-        move_stage(Card.objects.filter(pk__in=ids), source=Stage.IN_BATCH, to=Stage.PRINTED, printed_at=now)
+        move_stage(Card.objects.filter(pk__in=ids), source=Stage.IN_BATCH, to=Stage.PRINTED, printed_at=now,
+                   qr_modules="")  # the batch was what it was kept for
         CardPrint.objects.bulk_create([
             CardPrint(card=card, kind=CardPrint.Kind.BATCH, at=now, batch=batch, part=part, position=first + index)
             for index, card in enumerate(cards, start=1)

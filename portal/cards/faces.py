@@ -62,4 +62,5 @@ def face_for(card, *, self_printed_on: datetime.date | None = None) -> CardFace:
         ward=_pair(Ward, card.ward), kind=_pair(Kind, card.kind), office=(office.name_hi, office.name_en),
         issued_on=timezone.localdate(card.issued_at), aadhaar_masked=card.aadhaar_masked, helpline=settings.HELPLINE,
         verify_url=verify_url(), qr_payload=card.qr_payload, photo=_read_photo(card), self_printed_on=self_printed_on,
+        qr_modules=card.qr_modules,
     )

@@ -185,6 +185,9 @@ class Card(models.Model):
     # QR; `key_id` names the Ed25519 key that signed it (old keys stay published).
     qr_payload = models.TextField(blank=True)
     key_id = models.CharField(max_length=16, blank=True)
+    # The QR code's modules, encoded at issue so the print batch need not (qr.pack_modules:
+    # ~340 characters); emptied once the card is printed. Self-prints encode it if empty.
+    qr_modules = models.TextField(blank=True)
 
     issued_at = models.DateTimeField()
     batch = models.ForeignKey(PrintBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="cards")

@@ -17,6 +17,7 @@ Everything on the card is in Hindi and English. Speed matters (a print batch of 
 * the QR code is one vector path, with a fixed mask (the same code on every print).
 """
 
+import base64
 import copy
 import datetime
 import functools
@@ -72,6 +73,7 @@ class CardFace:
     qr_payload: str
     photo: bytes | None = None
     self_printed_on: datetime.date | None = None
+    qr_modules: str = ""  # the QR already encoded (pack_modules), or "" to encode `qr_payload`
 
 
 def both(pair: tuple[str, str]) -> str:
@@ -212,8 +214,16 @@ class Canvas:
         if text.isascii():  # nothing to shape: skip HarfBuzz and the bidi pass (~9× faster)
             pdf.text_shaping = None
         if style == "B":  # bold: fill and stroke the outline (6.5 % of the size), same colour
-            with pdf.local_context(text_mode=TextMode.FILL_STROKE, draw_color=color, line_width=size * BOLD_STROKE):
-                pdf.cell(w, h or size * 0.45, text, align=align)
+            # In q … Q, so the stroke (and "2 Tr", which outlives the text object) ends with the
+            # cell; cheaper than local_context, which copies the whole graphics state.
+            draw_color, line_width = pdf.draw_color, pdf.line_width
+            pdf._out("q")
+            pdf.set_draw_color(*color)
+            pdf.set_line_width(size * BOLD_STROKE)
+            pdf.text_mode = TextMode.FILL_STROKE
+            pdf.cell(w, h or size * 0.45, text, align=align)
+            pdf._out("Q")
+            pdf.text_mode, pdf.draw_color, pdf.line_width = TextMode.FILL, draw_color, line_width
         else:
             pdf.cell(w, h or size * 0.45, text, align=align)
         pdf.text_shaping = shaping
@@ -248,10 +258,11 @@ class Canvas:
         self.fixed(("text", x, y, w, text, tuple(sorted(style.items()))), 0, 0,
                    lambda ox, oy: self.text(x, y, w, text, **style))
 
-    def qr(self, payload: str, x: float, y: float, size: float) -> None:
-        """The code as one path: a rectangle per run of dark modules in each row."""
+    def qr(self, payload: str, x: float, y: float, size: float, modules: str = "") -> None:
+        """The code as one path: a rectangle per run of dark modules in each row. `modules`:
+        the code already encoded (`pack_modules`), else the payload is encoded here."""
         pdf = self.pdf
-        matrix = segno.make(payload, error="m", micro=False, mask=QR_MASK, boost_error=False).matrix
+        matrix = unpack_modules(modules) if modules else qr_matrix(payload)
         n = len(matrix)
         module = size / (n + 2 * QR_QUIET) * pdf.k  # in points
         # One module = one unit: the rectangles are small integers, cheap to write and to store.
@@ -260,7 +271,6 @@ class Canvas:
         parts = [f"q 0 g {module:.4f} 0 0 {module:.4f} {left:.3f} {bottom:.3f} cm"]
         for r, row in enumerate(matrix):
             line = n - 1 - r
-            row = bytes(row)
             start = row.find(1)
             while start != -1:
                 end = row.find(0, start)
@@ -269,6 +279,27 @@ class Canvas:
                 start = row.find(1, end)
         parts.append("f Q")
         pdf._out("\n".join(parts))
+
+
+def qr_matrix(payload: str) -> list[bytes]:
+    """Rows of the QR code, one byte (0 or 1) per module, no quiet zone."""
+    return [bytes(row) for row in segno.make(payload, error="m", micro=False, mask=QR_MASK, boost_error=False).matrix]
+
+
+def pack_modules(payload: str) -> str:
+    """The encoded code kept on the card row: "<size>:" + base64 of the modules, 8 to a byte."""
+    rows = qr_matrix(payload)
+    bits = b"".join(rows)
+    packed = int(b"1" + bits.translate(bytes.maketrans(b"\x00\x01", b"01")), 2).to_bytes((len(bits) + 8) // 8 + 1, "big")
+    return f"{len(rows)}:{base64.b64encode(packed).decode()}"
+
+
+def unpack_modules(text: str) -> list[bytes]:
+    size, _, data = text.partition(":")
+    n = int(size)
+    bits = bin(int.from_bytes(base64.b64decode(data), "big"))[3:]  # after the leading 1 that kept the zeros
+    flat = bits.encode().translate(bytes.maketrans(b"01", b"\x00\x01"))
+    return [flat[r * n:(r + 1) * n] for r in range(n)]
 
 
 # --- the two faces ----------------------------------------------------------------------------
@@ -358,7 +389,9 @@ def front(canvas: Canvas, face: CardFace, text: dict, ox: float = 0, oy: float =
     y += 3.1
     _line(canvas, "kind", ox, oy, FRONT_TX, y, FRONT_TW, both(face.kind), 5.6, 3.0)
     y += 3.1
-    canvas.text(tx, oy + y, FRONT_TW, f"{text['family']}: {face.family_number}", size=5.6, h=3.0)
+    label = f"{text['family']}: "
+    _line(canvas, "family", ox, oy, FRONT_TX, y, FRONT_TW, label, 5.6, 3.0)
+    canvas.text(tx + _width(canvas, label, 5.6), oy + y, FRONT_TW, face.family_number, size=5.6, h=3.0)
     canvas.text(ox + MARGIN, oy + 46.5, W - 2 * MARGIN, spaced(face.number), size=11.5, style="B", color=NAVY,
                 h=5.5)
 
@@ -367,16 +400,20 @@ def back(canvas: Canvas, face: CardFace, text: dict, ox: float = 0, oy: float = 
     canvas.fixed(("back", face.helpline, face.verify_url), ox, oy,
                  lambda x, y: _back_background(canvas, text, face, x, y))
     canvas.text(ox + 45, oy + 1.2, W - MARGIN - 45, face.number, size=6, style="B", color=WHITE, align="R")
-    canvas.qr(face.qr_payload, ox + MARGIN - 1.2, oy + 7.3, QR_SIZE)
+    canvas.qr(face.qr_payload, ox + MARGIN - 1.2, oy + 7.3, QR_SIZE, face.qr_modules)
     canvas.fixed(("office", face.office), ox, oy, lambda x, y: _office(canvas, face, x, y))
     _line(canvas, "issued", ox, oy, BACK_TX, 19.6, BACK_TW, f"{text['issued']}: {face.issued_on:%d.%m.%Y}", 5.8, 3.0)
     label = f"{text['aadhaar']}: "
     _line(canvas, "aadhaar", ox, oy, BACK_TX, 22.8, BACK_TW, label, 5.8, 3.0)
     canvas.text(ox + BACK_TX + _width(canvas, label, 5.8), oy + 22.8, BACK_TW, face.aadhaar_masked, size=5.8, h=3.0)
-    if face.self_printed_on:
-        canvas.text(ox + MARGIN, oy + H - 3.6, W - 2 * MARGIN,
-                    f"{text['self_print']} · {face.self_printed_on:%d.%m.%Y}", size=5, style="B", color=NAVY,
-                    align="R", h=2.6)
+    if face.self_printed_on:  # "स्वयं मुद्रित प्रति / Self-printed copy · 05.12.2026", right-aligned
+        date = f" · {face.self_printed_on:%d.%m.%Y}"
+        pad = canvas.pdf.c_margin  # cells keep this much space inside each edge
+        date_x = W - MARGIN - _width(canvas, date, 5) - pad  # where the date's text starts
+        canvas.fixed(("self-printed", date_x), ox, oy, lambda x, y: canvas.text(
+            x + date_x - 60 + pad, y + H - 3.6, 60, text["self_print"], size=5, style="B", color=NAVY, align="R",
+            h=2.6))
+        canvas.text(ox + date_x - pad, oy + H - 3.6, 20, date, size=5, style="B", color=NAVY, h=2.6)
 
 
 # --- documents --------------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 with pdftotext, the QR decoded with zbar and its signature checked with the public key only."""
 
 import base64
+import dataclasses
 import io
+import itertools
 import re
 import subprocess
 import zlib
@@ -71,7 +73,12 @@ def test_card_rasterises_with_the_photo_and_its_qr_verifies_with_only_the_public
         colours = [colour for _, colour in photo.getcolors(maxcolors=1 << 20)]
         assert any(abs(r - 224) < 12 and abs(g - 172) < 12 and abs(b - 105) < 12 for r, g, b in colours)
     decoded = run("zbarimg", "--quiet", "--raw", str(back)).stdout.strip()
-    assert decoded == card.qr_payload
+    assert decoded == card.qr_payload and card.qr_modules  # drawn from the modules encoded at issue
+    # A card without them (printed, or made elsewhere) has its payload encoded when drawn: the same code.
+    again = tmp_path / "again.pdf"
+    again.write_bytes(render_card(dataclasses.replace(face_for(card), qr_modules="")))
+    run("pdftoppm", "-r", "300", "-png", "-f", "2", "-l", "2", str(again), str(tmp_path / "again"))
+    assert run("zbarimg", "--quiet", "--raw", str(next(tmp_path.glob("again*.png")))).stdout.strip() == decoded
     # What a hospital does offline: the published key, nothing else.
     keys = {k["id"]: base64.b64decode(k["public_key"]) for k in client.get("/cards/keys/").json()["keys"]}
     payload = qr.verify(decoded, keys)
@@ -148,3 +155,39 @@ def test_documents_made_one_after_another_from_the_shared_backgrounds_read_right
         for expected in ("पं.दीनदयालउपाध्यायराज्यकर्मचारीकैशलेसचिकित्सायोजना", "Issuingoffice",
                          "सूचीबद्धचिकित्सालयोंमेंकैशलेसउपचारहेतुमान्य", card.name_hi, card.number):
             assert squeeze(expected) in text, (card.number, expected)
+
+
+def text_modes(pdf: bytes, page: int = 0) -> list[int]:
+    """The text rendering mode of every text-showing operator on a page, in order
+    (q/Q save and restore it, as in a PDF reader)."""
+    streams = []
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            data = zlib.decompress(match.group(1))
+        except zlib.error:
+            continue
+        if b" Tf" in data and (b"Tj" in data or b"TJ" in data):
+            streams.append(data)
+    modes, stack, mode = [], [], 0
+    for token in re.finditer(rb"(?<![\w/])(q|Q|(\d) Tr|Tj|TJ)(?![\w])", streams[page]):
+        word = token.group(1)
+        if word == b"q":
+            stack.append(mode)
+        elif word == b"Q":
+            mode = stack.pop() if stack else 0
+        elif word.endswith(b"Tr"):
+            mode = int(token.group(2))
+        else:
+            modes.append(mode)
+    return modes
+
+
+def test_bold_is_a_stroked_outline_that_ends_with_its_line(cards):
+    """Bold text is drawn filled and stroked (mode 2); the text after it is plain again."""
+    modes = text_modes(render_card(face_for(cards[0])))
+    runs = [key for key, _ in itertools.groupby(modes)]
+    # Front, in drawing order: the scheme's name (bold), the title line, the "Card No." label,
+    # both names (bold), the relation … family lines, the card number (bold). A stroke that
+    # leaked would turn every later line bold.
+    assert runs == [2, 0, 2, 0, 2], runs
+    assert modes.count(0) >= 10

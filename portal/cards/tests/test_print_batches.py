@@ -53,7 +53,9 @@ def test_a_batch_prints_every_selected_card_once_in_parts_with_a_manifest(issued
     batch = new_batch(state_actor)
     assert batch.number.startswith("PB") and batch.card_count == 9 and batch.total == 18
     assert Card.objects.filter(batch=batch, stage=Stage.IN_BATCH).count() == 9
+    assert all(c.qr_modules for c in Card.objects.filter(batch=batch))  # encoded at issue, for the batch
     assert batches.produce_batch(batch.pk) == "done"
+    assert not Card.objects.exclude(qr_modules="").exists()  # and dropped once printed
     batch.refresh_from_db()
     assert batch.status == Status.DONE and batch.done == 18 and batch.finished_at
     parts = list(batch.parts.order_by("number"))
