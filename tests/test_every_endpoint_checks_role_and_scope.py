@@ -89,7 +89,7 @@ ROWS = [
     Row("ddo:resubmit",                "/ddo/application/{app}/resubmit/",                "404 404 404 404 404 404 404 404 404 404 404", post={},
         keeps=status("app")),
     # --- any logged-in user --------------------------------------------------------------------------------------------------------
-    Row("web:dashboard",               "/dashboard/",                                     "LOG 302 302 302 302 302 302 302 302 302 200"),
+    Row("web:dashboard",               "/dashboard/",                                     "LOG 302 302 302 302 302 302 302 302 302 302"),
     Row("accounts:password_change",    "/accounts/password/change/",                      "LOG 200 200 200 200 200 200 200 200 200 200"),
     Row("accounts:contact_change",     "/accounts/contact/",                              "LOG 200 200 200 200 200 200 200 200 200 200"),
     Row("accounts:contact_confirm",    "/accounts/contact/confirm/",                      "LOG 302 302 302 302 302 302 302 302 302 302"),

@@ -53,6 +53,8 @@ def dashboard(request):
         return redirect("reports:home")
     if role == Role.OPERATOR:
         return redirect("enrolment:queue")
+    if role == Role.HOSPITAL:
+        return redirect("cards:verify")
     if role == Role.BENEFICIARY and hasattr(request.user, "family"):
         return redirect("enrolment:my_family")
     return render(request, "web/dashboard.html")

@@ -19,6 +19,7 @@ from portal.ddo import services as ddo
 from portal.ddo.models import Application, Kind, MobileKind
 from portal.directory.models import Department, District, Division, Treasury
 from portal.pdf import new_document, output
+from portal.reports.demo import seed_reports
 from portal.web.demo_families import seed_cards, seed_families
 
 DEMO_NOTE = "demo account"
@@ -48,6 +49,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             logins = self._accounts()
             self._applications()
+        # Its own transactions: it freezes fortnights and queues reminders after the history is in.
+        seed_reports()
         lines = [f"{username:<10} {password:<14} {role}" for role, username, password in logins]
         text = "\n".join(["Demo log-ins (officers: user ID + password; employee: user ID + OTP from the demo SMS inbox)",
                           *lines])
