@@ -358,6 +358,8 @@ CELERY_BEAT_SCHEDULE = {
                                   "schedule": crontab(hour=10, minute=30)},
     "reports-weekly-digest": {"task": "portal.reports.tasks.send_weekly_digests",
                               "schedule": crontab(hour=9, minute=45, day_of_week="mon")},
+    # Ended sessions out of the session table (sessions live 30 minutes).
+    "web-clear-expired-sessions": {"task": "portal.web.tasks.clear_expired_sessions", "schedule": crontab(minute=17)},
 }
 
 # Messages. Backends: "demo" (kept in the demo inbox), "console", "http" (SMS gateway),
