@@ -117,14 +117,15 @@ def _report(request, scope_token, period_slug):
     return scope, period, current, previous
 
 
-@login_required
-@reads_from_replica
-def report(request, scope):
-    scope, period, current, previous = _report(request, scope, request.GET.get("period"))
+def _report_page(request, scope_token, period_slug, *, review_form=None, status=200):
+    scope, period, current, previous = _report(request, scope_token, period_slug)
     category = CategoryForm(request.GET or None).chosen()
     review = selectors.review_of(scope, period)
     can_review = selectors.can_review(request.user, scope) and period.has_ended()
     table = tables.build(current, previous, category)
+    if review_form is None:
+        review_form = ReviewForm(initial={"remarks": review.remarks, "action_taken": review.action_taken}
+                                 if review else None)
     return render(request, "reports/report.html", {
         "scope": scope, "period": period, "current": current, "previous": previous,
         "table": table, "table_body": tables.body_html(table, period_slug=period.slug), "category": category,
@@ -132,12 +133,16 @@ def report(request, scope):
         "status": tables.status_text(current, request.LANGUAGE_CODE),
         "previous_status": tables.status_text(previous, request.LANGUAGE_CODE),
         "periods": selectors.report_periods(), "trail": selectors.visible_trail(request.user, scope),
-        "review": review, "can_review": can_review,
-        "review_form": ReviewForm(initial={"remarks": review.remarks, "action_taken": review.action_taken}
-                                  if review else None),
+        "review": review, "can_review": can_review, "review_form": review_form,
         "can_regenerate": request.user.role == Role.STATE and period.has_ended(),
         "regenerate_form": RegenerateForm(),
-    })
+    }, status=status)
+
+
+@login_required
+@reads_from_replica
+def report(request, scope):
+    return _report_page(request, scope, request.GET.get("period"))
 
 
 @login_required
@@ -178,8 +183,9 @@ def review(request, scope, period):
         return redirect(url)
     form = ReviewForm(request.POST)
     if not form.is_valid():
+        # The page again with the form as typed and each error at its field (nothing is lost).
         messages.error(request, _("Write both the review remarks and the action taken."))
-        return redirect(url + "#review")
+        return _report_page(request, scope.token, period.slug, review_form=form, status=400)
     services.save_review(actor=actor_from_request(request), scope=scope, period=period,
                          remarks=form.cleaned_data["remarks"], action_taken=form.cleaned_data["action_taken"])
     messages.success(request, _("Your review of this fortnight has been recorded."))
