@@ -316,9 +316,12 @@ def laggards(offices: list[Unit], *, limit: int = 10) -> Laggards:
 # --- reviews and reminders -----------------------------------------------------------------
 
 def review_of(scope: ReportScope, period: Period) -> Review | None:
+    """Read from the primary even inside `replica_reads()`: saving a review redirects to the
+    report page, which must show the review just saved, not a replica seconds behind."""
     if scope.kind not in ("district", "division"):
         return None
-    return Review.objects.filter(period_start=period.start, key=scope.key).select_related("by").first()
+    return (Review.objects.using("default").filter(period_start=period.start, key=scope.key)
+            .select_related("by").first())
 
 
 def can_review(user, scope: ReportScope) -> bool:
@@ -337,7 +340,9 @@ def reviews_status(user, period: Period, *, missing_only: bool = False) -> list[
         division_ids = [value for unit in access.units for level, value in unit if level == "division"]
         districts = districts.filter(division_id__in=division_ids)
         divisions = divisions.filter(pk__in=division_ids)
-    reviews = {r.key: r for r in Review.objects.filter(period_start=period.start).select_related("by")}
+    # From the primary, like review_of: an officer who has just recorded a review may open this next.
+    reviews = {r.key: r for r in Review.objects.using("default").filter(period_start=period.start)
+               .select_related("by")}
     rows = []
     for division in divisions:
         scope = ReportScope("division", division=division)

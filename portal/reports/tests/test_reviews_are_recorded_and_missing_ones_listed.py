@@ -1,12 +1,16 @@
 """District and division officers record their review of an ended fortnight (remarks and
 action taken), saving again updates it and each version is audited; a form with a field
 left empty comes back with what was typed; the state cell and the division officer see
-which reviews are missing."""
+which reviews are missing; the page after saving reads the review from the primary even
+when a read replica serves the report."""
 
 import pytest
+from django.db import connections
+from django.test.utils import CaptureQueriesContext
 
 from portal.audit.models import Event
 from portal.directory.models import District, Division
+from portal.replica import REPLICA, ReplicaRouter
 
 from ..models import Review
 from ..periods import last_ended_fortnight
@@ -90,3 +94,42 @@ def test_the_state_sees_every_missing_review_and_a_division_officer_those_of_the
     mine = District.objects.filter(division=division).count()
     assert page.count('class="badge missing"') == mine  # the division and its districts, less Lucknow
     assert "/reports/d-118/" not in page  # Agra is in another division
+
+
+@pytest.fixture
+def lagging_replica(settings, monkeypatch):
+    """A read replica is configured (as DATABASE_REPLICA_URL does) and served, in this test,
+    by the primary's own connection; every read the router sends to it is recorded."""
+    monkeypatch.setitem(settings.DATABASES, REPLICA, {**settings.DATABASES["default"], "TEST": {"MIRROR": "default"}})
+    monkeypatch.setattr(connections._connections, REPLICA, connections["default"], raising=False)
+    routed = []
+    original = ReplicaRouter.db_for_read
+
+    def spy(self, model, **hints):
+        alias = original(self, model, **hints)
+        routed.append((model, alias))
+        return alias
+
+    monkeypatch.setattr(ReplicaRouter, "db_for_read", spy)
+    return routed
+
+
+def test_the_review_just_saved_is_read_from_the_primary_not_the_replica(population, client, login,
+                                                                        lagging_replica):
+    period = last_ended_fortnight()
+    response = post_review(client, login, population.users["district"], "d-162", period,
+                           "Saved a moment ago.", "Shown at once.")
+    lagging_replica.clear()
+    with CaptureQueriesContext(connections["default"]) as queries:
+        page = client.get(response["Location"]).content.decode()
+    assert "Saved a moment ago." in page and "Shown at once." in page
+    # The report's figures come from the replica; the review never does.
+    assert any(alias == REPLICA for _model, alias in lagging_replica)
+    assert not [m for m, alias in lagging_replica if m is Review and alias == REPLICA]
+    assert any('"reports_review"' in q["sql"] for q in queries.captured_queries)
+
+    login(population.users["state"])
+    lagging_replica.clear()
+    page = client.get(f"/reports/reviews/?period={period.slug}").content.decode()
+    assert "Saved a moment ago." in page
+    assert not [m for m, alias in lagging_replica if m is Review and alias == REPLICA]
