@@ -316,8 +316,10 @@ def unpack_modules(text: str) -> list[bytes]:
 def _front_background(canvas: Canvas, text: dict, ox: float, oy: float) -> None:
     canvas.box(ox, oy, W, 10.4, NAVY)
     canvas.box(ox, oy + 10.4, W, 0.9, SAFFRON)
-    canvas.text(ox + MARGIN, oy + 1.3, W - 2 * MARGIN, SCHEME_HI, size=6.3, style="B", color=WHITE)
-    canvas.text(ox + MARGIN, oy + 5.7, W - 2 * MARGIN, f"{text['title']} · {text['govt']}", size=5.5, color=WHITE)
+    # The scheme's name in Hindi and in English (the issue asks for both on the card itself).
+    canvas.text(ox + MARGIN, oy + 0.6, W - 2 * MARGIN, SCHEME_HI, size=6.3, style="B", color=WHITE)
+    canvas.text(ox + MARGIN, oy + 3.9, W - 2 * MARGIN, SCHEME_EN, size=5.0, color=WHITE)
+    canvas.text(ox + MARGIN, oy + 6.8, W - 2 * MARGIN, f"{text['title']} · {text['govt']}", size=5.0, color=WHITE)
     canvas.box(ox, oy + 43.2, W, H - 43.2, PALE)
     canvas.text(ox + MARGIN, oy + 43.9, 40, text["card"], size=5.2, color=GREY)
     _labels_front(canvas, text, ox, oy)

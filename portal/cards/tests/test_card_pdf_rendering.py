@@ -53,7 +53,8 @@ def test_card_is_cr80_front_and_back_with_every_detail_in_both_languages(card_pd
     assert result.stderr == ""  # no "No font in show": Latin never went out in the Devanagari font
     text = squeeze(result.stdout)
     for expected in [
-        "पं.दीनदयालउपाध्यायराज्यकर्मचारीकैशलेसचिकित्सायोजना", card.name_hi, "KSHAMATRIPATHI", "17.05.1980",
+        "पं.दीनदयालउपाध्यायराज्यकर्मचारीकैशलेसचिकित्सायोजना",
+        "PanditDeendayalUpadhyayStateEmployeesCashlessTreatmentScheme,UttarPradesh", card.name_hi, "KSHAMATRIPATHI", "17.05.1980",
         "महिला/Female", card.family.number, "UP" + card.number[2:4], card.number, "XXXXXXXX" + card.aadhaar_last4,
         card.office.name_en, card.office.name_hi, "1800-180-0000", "/cards/verify/", "StateHealthCard",
         "राज्यस्वास्थ्यकार्ड", "कर्मचारी/Employee", "Issuingoffice", "स्वयं/Self",
