@@ -89,8 +89,10 @@ def start(request):
         if not offices:
             not_registered = True
             field = "ddo_code" if data["kind"] == Kind.EMPLOYEE else "treasury"
-            form.add_error(field, _("No registered DDO/TO was found for this. Ask your DDO/TO to register on this "
-                                    "portal first; registration opens for you once the state cell approves them."))
+            # Lazy, so the field shows it in both languages (an applicant may read either better).
+            form.add_error(field, gettext_lazy("No registered DDO/TO was found for this. Ask your DDO/TO to register "
+                                               "on this portal first; registration opens for you once the state cell "
+                                               "approves them."))
         elif len(offices) == 1:
             return redirect("enrolment:new", code=offices[0].code, kind=data["kind"])
     choices = [(o, selectors.officer_of(o)) for o in offices or []]

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
@@ -182,7 +183,7 @@ def _move_form(request, number: str, form_class, template: str):
         offices = list(selectors.registered_offices(kind=kind, treasury=data["treasury"], ddo_code=data.get("ddo_code", "")))
         if not offices:
             form.add_error("ddo_code" if "ddo_code" in form.fields else "treasury",
-                           _("No registered DDO/TO was found for this."))
+                           gettext_lazy("No registered DDO/TO was found for this."))
         else:
             try:
                 if form_class is TransferForm:

@@ -208,3 +208,13 @@ def test_retirement_moves_the_family_to_the_treasury_officer_as_pensioners(famil
     assert family.status == Status.VERIFIED
     assert to.get(reverse("enrolment:review", args=[family.number])).status_code == 200
     assert ddo.get(reverse("enrolment:review", args=[family.number])).status_code == 404
+
+
+def test_transfer_to_a_ddo_code_with_no_registered_ddo_is_explained_at_the_field_in_both_languages(family, ddo, geo):
+    response = ddo.post(reverse("enrolment:transfer", args=[family.number]),
+                        {"treasury": geo["t_agra"].pk, "ddo_code": "9999"})
+    assert response.status_code == 200 and not Transfer.objects.exists()
+    page = response.content.decode()
+    error = page[page.index('id="id_ddo_code_error"'):]
+    error = error[:error.index("</p>")]
+    assert "No registered DDO/TO was found for this." in error and "पंजीकृत" in error
