@@ -242,7 +242,9 @@ def transfer_or_404(user, pk: int) -> Transfer:
 def family_form(family: Family):
     """Everything the printable form shows, in both languages where the form is bilingual."""
     from django.conf import settings
+    from django.utils.translation import gettext, gettext_lazy
 
+    from portal.i18n import later
     from portal.pdf import bilingual
 
     from .models import Gender, Marital, Ward
@@ -279,8 +281,11 @@ def family_form(family: Family):
             if member.disabled:
                 details.append(bilingual("Person with disability (certified)", lang))
             if member.dependent:
-                details.append(bilingual("Wholly dependent", lang))
-            details.append(f"₹{member.monthly_income}/" + bilingual("month", lang))
+                details.append(bilingual(gettext_lazy("Wholly dependent"), lang))
+            # Marked for the catalogue (a bare literal here never reached it, so the form printed it in English).
+            income = member.monthly_income
+            details.append(bilingual(later(lambda: gettext("Own income ₹%(amount)d a month") % {"amount": income}),
+                                     lang))
         photo = None
         if member.photo_id:
             with member.photo.file.open("rb") as fh:
