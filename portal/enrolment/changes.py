@@ -60,6 +60,8 @@ def request_change(*, actor: Actor, family: Family, type: str, member: Member | 
         _check_own_aadhaar(family, aadhaar, None)
     elif member is None or member.family_id != family.pk or not member.active:
         raise EnrolmentError(_("Choose a member of this family."), field="member")
+    if type == ChangeRequest.Type.CORRECT and data.get("date_of_birth"):
+        _corrected_birth_allowed(family, member, data["date_of_birth"])
     if type == ChangeRequest.Type.REMOVE and member.relation == Relation.SELF:
         raise EnrolmentError(_("The employee or pensioner cannot be removed; ask the DDO/TO to close the registration."),
                              field="member")
@@ -74,6 +76,15 @@ def request_change(*, actor: Actor, family: Family, type: str, member: Member | 
                                           requested_by=actor.user, requested_at=clock.now())
     record(actor=actor, action="enrolment.change.requested", target=family, details={"change": change.pk, "type": type})
     return change
+
+
+def _corrected_birth_allowed(family: Family, member: Member, date_of_birth) -> None:
+    """A corrected date of birth passes the same checks as a new member's: not in the future,
+    and for a dependent the rule of their relation (a son corrected to 30 years is refused,
+    naming R-SON), so a correction cannot bring in someone the scheme does not cover. For the
+    employee/pensioner only the dates are checked (18 to 120 years)."""
+    facts = {name: getattr(member, name) for name in MEMBER_FIELDS}
+    _eligible(family, {**facts, "date_of_birth": date_of_birth}, member.pk)
 
 
 def _apply(change: ChangeRequest) -> None:
@@ -95,6 +106,8 @@ def _apply(change: ChangeRequest) -> None:
                                                           removed_reason=data.get("reason", "")[:200])
     elif change.type == ChangeRequest.Type.CORRECT:
         member = change.member
+        if data.get("date_of_birth"):  # checked again: the rules may have changed since the request
+            _corrected_birth_allowed(family, member, data["date_of_birth"])
         for name in ("name_en", "name_hi", "date_of_birth"):
             if data.get(name):
                 setattr(member, name, data[name])

@@ -218,3 +218,40 @@ def test_transfer_to_a_ddo_code_with_no_registered_ddo_is_explained_at_the_field
     error = page[page.index('id="id_ddo_code_error"'):]
     error = error[:error.index("</p>")]
     assert "No registered DDO/TO was found for this." in error and "पंजीकृत" in error
+
+
+def test_corrected_date_of_birth_in_the_future_is_refused_at_the_field(family, beneficiary):
+    son = family.members.get(relation="son")
+    tomorrow = (clock.today() + datetime.timedelta(days=1)).isoformat()
+    response = ask(beneficiary, "correct", {"member": son.pk, "date_of_birth": tomorrow, "reason": "Wrong year"})
+    assert response.status_code == 200
+    errors = " ".join(response.context["form"].errors["date_of_birth"])
+    assert "future" in errors or "भविष्य" in errors
+    assert not ChangeRequest.objects.exists()
+
+
+def test_corrected_date_of_birth_that_breaks_the_relations_rule_is_refused_naming_it(family, beneficiary):
+    son = family.members.get(relation="son")
+    response = ask(beneficiary, "correct", {"member": son.pk, "date_of_birth": "1990-02-01", "reason": "Typo"})
+    assert response.status_code == 200
+    assert "R-SON" in " ".join(response.context["form"].errors["date_of_birth"])
+    assert not ChangeRequest.objects.exists()
+    primary = family.members.get(relation="self")
+    too_young = (clock.today() - datetime.timedelta(days=365 * 10)).isoformat()
+    response = ask(beneficiary, "correct", {"member": primary.pk, "date_of_birth": too_young, "reason": "Typo"})
+    assert response.status_code == 200 and "date_of_birth" in response.context["form"].errors
+
+
+def test_correction_is_checked_again_when_the_ddo_decides_under_a_changed_rule(family, beneficiary, ddo):
+    from portal.enrolment.models import EligibilityRule
+
+    son = family.members.get(relation="son")
+    corrected = datetime.date(clock.today().year - 20, 2, 1)
+    response = ask(beneficiary, "correct", {"member": son.pk, "date_of_birth": corrected.isoformat(), "reason": "Typo"})
+    assert response.status_code == 302, response.context["form"].errors
+    EligibilityRule.objects.filter(code="R-SON").update(max_age=18)  # a new government order meanwhile
+    change = ChangeRequest.objects.get(family=family)
+    decide(ddo, change, "approve")
+    change.refresh_from_db()
+    son.refresh_from_db()
+    assert change.state == ChangeRequest.State.PENDING and son.date_of_birth == datetime.date(2008, 2, 1)
