@@ -19,7 +19,9 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from portal.audit.services import Actor
-from portal.cards.models import Card
+from portal import clock
+from portal.cards import delivery
+from portal.cards.models import Card, Stage
 from portal.cards.services import issue_cards
 from portal.enrolment import services as enrolment
 from portal.enrolment.models import Family
@@ -51,18 +53,46 @@ def counted_and_undone(client, url, data=None, *, ok=None) -> int:
     return count
 
 
-def families(office, count: int, *, verified=False, name="Sunita Devi") -> list[Family]:
-    """`count` families of `office` (employee + a son), submitted, or verified with their cards."""
+def families(office, count: int, *, verified=False, returned=False, name="Sunita Devi") -> list[Family]:
+    """`count` families of `office` (employee + a son), submitted, returned for correction,
+    or verified with their cards."""
     actor = Actor.system("tests")
     made = []
     for _ in range(count):
         n = next(_serial)
         family = register(office, n=2 * n, mobile=f"96{n:08d}", name=name, employee_id=f"QC{n:05d}", sons=[2 * n + 1])
+        if returned:
+            enrolment.return_family(actor=actor, family=family, reason="Photo unclear")
+            family.refresh_from_db()
         if verified:
             family = enrolment.verify_family(actor=actor, family=family)
             issue_cards(family=family, actor=actor)
         made.append(family)
     return made
+
+
+def as_user(user) -> Actor:
+    return Actor(user=user, role=user.role, label=user.username)
+
+
+def deliver(office, delivered: list[Family], users: dict, *, receive: bool) -> None:
+    """The families' cards printed (as a print batch would mark them), sent to the office in
+    one dispatch by the state cell, and if `receive`, received there by the DDO (the families
+    then wait at the desk)."""
+    Card.objects.filter(family__in=delivered).update(stage=Stage.PRINTED, printed_at=clock.now())
+    dispatch = delivery.dispatch_cards(actor=as_user(users["state"]), office=office, reference=f"SP{next(_serial)}",
+                                       dispatched_on=clock.today())
+    if receive:
+        delivery.receive_dispatch(actor=as_user(users["ddo"]), dispatch=dispatch, received_on=clock.today())
+
+
+def verified_families(office, each: int, users: dict) -> list[Family]:
+    """3 × `each` verified families: cards issued, cards received at the office, cards on the way."""
+    issued = families(office, each, verified=True)
+    received, sent = families(office, each, verified=True), families(office, each, verified=True)
+    deliver(office, received, users, receive=True)
+    deliver(office, sent, users, receive=False)
+    return issued + received + sent
 
 
 def applications(submitted, geo, count: int) -> list:
@@ -82,6 +112,7 @@ class HotWorld:
     users: dict
     submitted: list = field(default_factory=list)
     verified: list = field(default_factory=list)
+    returned: list = field(default_factory=list)
     applications: list = field(default_factory=list)
 
     @property
@@ -101,13 +132,14 @@ def forget_report_caches():
 
 @pytest.fixture
 def hot_world(users, offices, submitted, geo, settings):
-    """Small: 3 submitted and 2 verified families in the office, 2 applications waiting, and
+    """Small: 3 submitted, 1 returned and 3 verified families in the office (see verified_families), 2 applications waiting, and
     a synthetic population of 100 families elsewhere. `grow(hot_world, submitted, geo)` triples it."""
     settings.REPORTS_LIVE_CACHE_SECONDS = 0
     forget_report_caches()
     world = HotWorld(office=offices["lucknow"], users=users)
     world.submitted = families(world.office, 3)
-    world.verified = families(world.office, 2, verified=True)
+    world.verified = verified_families(world.office, 1, world.users)
+    world.returned = families(world.office, 1, returned=True)
     world.applications = applications(submitted, geo, 2)
     synthetic_population(100, seed=71)
     return world
@@ -116,7 +148,8 @@ def hot_world(users, offices, submitted, geo, settings):
 def grow(world: HotWorld, submitted, geo) -> None:
     """About three times the small world, inside the scope and out of it."""
     world.submitted += families(world.office, 6)
-    world.verified += families(world.office, 4, verified=True)
+    world.verified += verified_families(world.office, 2, world.users)
+    world.returned += families(world.office, 2, returned=True)
     world.applications += applications(submitted, geo, 4)
     synthetic_population(200, seed=72)
     forget_report_caches()

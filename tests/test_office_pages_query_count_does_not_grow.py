@@ -2,9 +2,13 @@
 the office has three times the families and the state three times the offices: the queue
 (plain, filtered, searched by name in Hindi and English, mobile, employee ID, application
 number), a family's review page, the officer's dashboard, the card list (searched by card
-number) and bulk verification (the same for one family ticked or three)."""
+number), the card desk (dispatches on the way, families waiting for their cards) and bulk
+verification (the same for one family ticked or three)."""
 
 import pytest
+
+from portal.cards.models import Stage
+from portal.enrolment.models import Family
 
 from .query_count_world import counted, families, grow, hot_world  # noqa: F401  (hot_world: a fixture)
 
@@ -31,6 +35,7 @@ def office_pages(world) -> dict[str, tuple[str, str, dict | None]]:
         "operator dashboard (queue)": ("operator", "/office/families/", None),
         "family review": ("ddo", f"/office/families/{first.number}/", None),
         "verified family review": ("ddo", f"/office/families/{world.verified[0].number}/", None),
+        "returned family review": ("ddo", f"/office/families/{world.returned[0].number}/", None),
         "card list": ("ddo", "/cards/", None),
         "card list by card number": ("ddo", "/cards/", {"q": card.number}),
         "card list by name": ("ddo", "/cards/", {"q": "Sunita"}),
@@ -50,7 +55,12 @@ def test_office_pages_run_the_same_queries_for_three_times_the_families(hot_worl
     grow(hot_world, submitted, geo)
     large = count_pages(hot_world, login)
     queue = login(hot_world.users["ddo"]).get("/office/families/").content.decode()
+    returned = login(hot_world.users["ddo"]).get("/office/families/", {"status": "returned"}).content.decode()
     assert all(f.number in queue for f in hot_world.submitted) and len(hot_world.submitted) == 9  # it did grow
+    assert all(f.number in returned for f in hot_world.returned) and len(hot_world.returned) == 3
+    desk = login(hot_world.users["ddo"]).get("/office/cards/").content.decode()
+    waiting = Family.objects.filter(office=hot_world.office, cards__stage=Stage.RECEIVED).distinct()
+    assert len(waiting) == 3 and all(f.number in desk for f in waiting)
     assert large == small
     assert max(small.values()) <= 40, small
 
@@ -59,7 +69,7 @@ def bulk_verify_queries(world, login, batch) -> int:
     client = login(world.users["ddo"])
     client.get("/office/families/")
     count = counted(client, "/office/families/bulk-verify/", {"number": [f.number for f in batch]}, post=True)
-    assert all(f.status == "verified" for f in type(batch[0]).objects.filter(pk__in=[f.pk for f in batch]))
+    assert all(f.status == "verified" for f in Family.objects.filter(pk__in=[f.pk for f in batch]))
     return count
 
 

@@ -75,6 +75,8 @@ def test_state_and_monitoring_pages_run_the_same_queries_for_three_times_the_dat
     grow(hot_world, submitted, geo)
     assert start_pages(hot_world, login) == starts
     large = count_pages(hot_world, login, geo, starts)
+    queue = login(hot_world.users["state"]).get("/state/ddo/").content.decode()
+    assert len(hot_world.applications) == 6 and all(a.number in queue for a in hot_world.applications)  # it grew
     assert large == small
     assert max(small.values()) <= 40, small
 
