@@ -192,3 +192,23 @@ def test_bold_is_a_stroked_outline_that_ends_with_its_line(cards):
     # leaked would turn every later line bold.
     assert runs == [2, 0, 2, 0, 2], runs
     assert modes.count(0) >= 10
+
+
+def test_widths_measured_on_the_fast_path_equal_fpdf2s_own():
+    """Canvas._width measures ASCII text on one fragment made per size, and keeps widths for
+    the process; both must give exactly what FPDF.get_string_width gives (the layout and the
+    right-aligned card number depend on it)."""
+    from portal.cards import pdf
+
+    pdf._WIDTHS.clear()
+    document = pdf._document(format=(pdf.W, pdf.H), title="widths")
+    document.add_page()
+    canvas = pdf.Canvas(document)
+    samples = ["UP26000000019", "UP26123456789", "17.05.1980 ", "01.01.2000 ", "XXXX XXXX 0109", "EN2600000018",
+               "Kshama Tripathi", "AVA WAY fi ffi", "Relation: ", "जन्म तिथि / Date of birth: ", " · 02.12.2026"]
+    for size in (5, 5.6, 5.8, 6, 11.5):
+        for text in samples:
+            document.set_font("noto", "", size)
+            expected = document.get_string_width(text)
+            assert canvas._width(text, size) == expected, (text, size)
+            assert canvas._width(text, size) == expected  # from the process-wide cache
