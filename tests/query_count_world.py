@@ -132,8 +132,9 @@ def forget_report_caches():
 
 @pytest.fixture
 def hot_world(users, offices, submitted, geo, settings):
-    """Small: 3 submitted, 1 returned and 3 verified families in the office (see verified_families), 2 applications waiting, and
-    a synthetic population of 100 families elsewhere. `grow(hot_world, submitted, geo)` triples it."""
+    """Small: 3 submitted, 1 returned and 3 verified families in the office (see
+    verified_families), 2 applications waiting, and a synthetic population of 100 families
+    elsewhere. `grow(hot_world, submitted, geo)` triples it."""
     settings.REPORTS_LIVE_CACHE_SECONDS = 0
     forget_report_caches()
     world = HotWorld(office=offices["lucknow"], users=users)
