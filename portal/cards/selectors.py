@@ -32,9 +32,27 @@ def cards_for(user, filters: dict | None = None):
         qs = qs.filter(state=filters["state"])
     query = (filters.get("q") or "").strip()
     if query:
-        qs = qs.filter(Q(number__iexact=query) | Q(family__number__iexact=query) | Q(name_en__icontains=query)
-                       | Q(name_hi__icontains=query))
+        qs = qs.filter(_search(query))
     return qs.order_by("-issued_at", "-id")
+
+
+_DEVANAGARI_DIGITS = str.maketrans("०१२३४५६७८९", "0123456789")
+
+
+def _search(query: str) -> Q:
+    """A term with a digit is a card or application number (both stored in capitals): matched
+    exactly on their unique indexes, the family's number looked up first so that the cards
+    are found through their family index. One OR across the join to families made PostgreSQL
+    join every card of the scope to its family before filtering (bench/suite.py: a state-wide
+    search read all cards and all families). Any other term is a name, looked for only in the
+    field of its script (the forms keep one script per field), on the cards alone."""
+    query = query.translate(_DEVANAGARI_DIGITS)
+    if any(ch.isdigit() for ch in query):
+        upper = query.upper()
+        families = list(Family.objects.filter(number=upper).values_list("pk", flat=True)[:1])
+        return Q(number=upper) | Q(family_id__in=families)
+    field = "name_hi__icontains" if any("\u0900" <= ch <= "\u097f" for ch in query) else "name_en__icontains"
+    return Q(**{field: query})
 
 
 def card_or_404(user, number: str) -> Card:
