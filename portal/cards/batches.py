@@ -261,21 +261,22 @@ def _write_manifest(batch: PrintBatch) -> None:
     from openpyxl import Workbook
 
     base = f"cards/batches/{batch.number}/manifest-{batch.number}"
+    # One pass over the rows feeds both files (the query and its 10,000 rows once, not twice);
+    # both stream to temporary files, so memory stays flat.
+    book = Workbook(write_only=True)  # rows go to a temporary file, not memory
+    sheet = book.create_sheet(str(batch.number))
+    sheet.append(MANIFEST_COLUMNS)
     with tempfile.TemporaryFile() as binary:
         text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")  # a BOM: Excel reads it as UTF-8
         writer = csv.writer(text)
         writer.writerow(MANIFEST_COLUMNS)
         for row in manifest_rows(batch):
             writer.writerow(row)
+            sheet.append(row)
         text.flush()
         binary.seek(0)
         csv_name = _store(f"{base}.csv", File(binary))
         text.detach()
-    book = Workbook(write_only=True)  # rows go to a temporary file, not memory
-    sheet = book.create_sheet(str(batch.number))
-    sheet.append(MANIFEST_COLUMNS)
-    for row in manifest_rows(batch):
-        sheet.append(row)
     with tempfile.TemporaryFile() as binary:
         book.save(binary)
         binary.seek(0)
