@@ -122,6 +122,17 @@ class DependentForm(AadhaarFormMixin, PersonFields, PortalForm):
                    "disabled", "dependent", "monthly_income"]
 
 
+class AddMemberForm(DependentForm):
+    """A member added after verification (a newborn, a spouse): the photo can come with the
+    request, so the DDO/TO sees it and the card can carry it."""
+
+    photo = forms.FileField(
+        label=_("Photo (JPEG or PNG, optional)"), required=False,
+        help_text=_("A newborn's photo can also be sent later, as a new photo."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}),
+    )
+
+
 class PhotoForm(PortalForm):
     photo = forms.FileField(
         label=_("Photo (JPEG or PNG)"),

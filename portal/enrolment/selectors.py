@@ -1,5 +1,7 @@
 """Scoped reads of families, members and what is waiting for a DDO/TO."""
 
+import base64
+import datetime
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -222,6 +224,76 @@ def duplicate_or_404(user, pk: int) -> DuplicateFlag:
 def changes_waiting(user):
     return scoped(ChangeRequest.objects.filter(state=ChangeRequest.State.PENDING), user,
                   CHANGE_PATHS).select_related("family", "member")
+
+
+@dataclass(frozen=True)
+class ChangeView:
+    """A change request as the DDO/TO decides it: what is asked for, in words (labels, not
+    stored codes), and the photos side by side."""
+
+    change: ChangeRequest
+    facts: list[tuple[str, str]]
+    current_photo: bool  # the member's photo now (served by enrolment:photo)
+    new_photo: str  # the photo asked for, as a data: URI, or ""
+
+
+def _photo_uri(photo) -> str:
+    # Inline: a pending photo belongs to no member yet, so the member photo view cannot serve
+    # it, and a route of its own needs a row in the endpoint access table first. A stored
+    # photo is a normalised JPEG of at most 200 KB (photos.MAX_BYTES), usually far less.
+    with photo.file.open("rb") as fh:
+        return "data:image/jpeg;base64," + base64.b64encode(fh.read()).decode()
+
+
+def _change_facts(change: ChangeRequest, aadhaar_last4: dict[int, str]) -> list[tuple[str, str]]:
+    from django.utils.translation import gettext as _
+
+    from .models import Gender, Marital
+
+    data, facts = change.data, []
+    born = data.get("date_of_birth")
+    born = datetime.date.fromisoformat(born).strftime("%d.%m.%Y") if born else ""
+    if change.type == ChangeRequest.Type.ADD:
+        facts += [(_("Relation"), str(Relation(data["relation"]).label) if data.get("relation") else ""),
+                  (_("Name in Hindi"), data.get("name_hi", "")), (_("Name in English"), data.get("name_en", "")),
+                  (_("Date of birth"), born),
+                  (_("Gender"), str(Gender(data["gender"]).label) if data.get("gender") else ""),
+                  (_("Marital status"), str(Marital(data["marital_status"]).label) if data.get("marital_status") else ""),
+                  (_("Person with disability (certified)"), _("yes") if data.get("disabled") else _("no")),
+                  (_("Wholly dependent"), _("yes") if data.get("dependent") else _("no")),
+                  (_("Own monthly income (₹)"), str(data.get("monthly_income", 0)))]
+        if data.get("aadhaar_id") in aadhaar_last4:
+            facts.append((_("Aadhaar"), f"XXXX XXXX {aadhaar_last4[data['aadhaar_id']]}"))
+        return facts
+    member = change.member
+    facts.append((_("Family member"), f"{member.name_hi} / {member.name_en} ({Relation(member.relation).label})"))
+    if change.type == ChangeRequest.Type.CORRECT:
+        for key, label, now in (("name_en", _("Name in English"), member.name_en),
+                                ("name_hi", _("Name in Hindi"), member.name_hi),
+                                ("date_of_birth", _("Date of birth"), member.date_of_birth.strftime("%d.%m.%Y"))):
+            if data.get(key):
+                facts.append((label, f"{now} → {born if key == 'date_of_birth' else data[key]}"))
+    if data.get("reason"):
+        facts.append((_("Reason"), data["reason"]))
+    return facts
+
+
+def change_views(user) -> list[ChangeView]:
+    """The changes waiting for the user's offices, ready to show: a query for the changes,
+    one for the Aadhaar numbers (last four digits) and one for the new photos, however many."""
+    from portal.vault.models import AadhaarRecord
+
+    from .models import Photo
+
+    changes = list(changes_waiting(user).select_related("member__photo"))
+    aadhaar_ids = {c.data["aadhaar_id"] for c in changes if c.data.get("aadhaar_id")}
+    photo_ids = {c.data["photo_id"] for c in changes if c.data.get("photo_id")}
+    last4 = dict(AadhaarRecord.objects.filter(pk__in=aadhaar_ids).values_list("pk", "last4")) if aadhaar_ids else {}
+    photos = Photo.objects.in_bulk(photo_ids) if photo_ids else {}
+    return [ChangeView(change=c, facts=_change_facts(c, last4),
+                       current_photo=bool(c.member_id and c.member.photo_id),
+                       new_photo=_photo_uri(photos[c.data["photo_id"]]) if c.data.get("photo_id") in photos else "")
+            for c in changes]
 
 
 def change_or_404(user, pk: int) -> ChangeRequest:

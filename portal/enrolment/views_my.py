@@ -13,7 +13,7 @@ from portal.audit.services import actor_from_request
 
 from . import changes as change_services
 from . import selectors
-from .forms import CorrectMemberForm, DependentForm, MemberPhotoForm, RemoveMemberForm
+from .forms import AddMemberForm, CorrectMemberForm, MemberPhotoForm, RemoveMemberForm
 from .models import ChangeRequest, Member, Relation
 from .photos import save_photo
 from .services import EnrolmentError
@@ -43,7 +43,7 @@ def change_new(request, type: str):
         raise Http404
     members = Member.objects.filter(family=family, active=True)
     if type == ChangeRequest.Type.ADD:
-        form = DependentForm(request.POST or None)
+        form = AddMemberForm(request.POST or None, request.FILES or None)
     elif type == ChangeRequest.Type.REMOVE:
         form = RemoveMemberForm(request.POST or None, members=members.exclude(relation=Relation.SELF))
     elif type == ChangeRequest.Type.CORRECT:
@@ -53,7 +53,8 @@ def change_new(request, type: str):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
-            photo = save_photo(data.pop("photo")) if type == ChangeRequest.Type.PHOTO else None
+            upload = data.pop("photo", None)  # required for a new photo, optional with an added member
+            photo = save_photo(upload) if upload else None
             change_services.request_change(
                 actor=actor_from_request(request), family=family, type=type, member=data.pop("member", None),
                 data=data, aadhaar=form.aadhaar_value() if type == ChangeRequest.Type.ADD else None, photo=photo,

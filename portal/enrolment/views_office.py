@@ -132,7 +132,7 @@ def bulk_verify(request):
 def changes(request):
     require_role(request.user, *DECIDERS)
     return render(request, "enrolment/changes.html", {
-        "changes": [(c, ReasonForm(prefix=f"c{c.pk}")) for c in selectors.changes_waiting(request.user)],
+        "changes": [(c, ReasonForm(prefix=f"c{c.change.pk}")) for c in selectors.change_views(request.user)],
         "transfers": selectors.transfers_incoming(request.user),
     })
 

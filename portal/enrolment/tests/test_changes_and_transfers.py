@@ -255,3 +255,54 @@ def test_correction_is_checked_again_when_the_ddo_decides_under_a_changed_rule(f
     change.refresh_from_db()
     son.refresh_from_db()
     assert change.state == ChangeRequest.State.PENDING and son.date_of_birth == datetime.date(2008, 2, 1)
+
+
+def test_ddo_sees_an_added_member_in_words_with_the_photo_and_masked_aadhaar(family, beneficiary, ddo,
+                                                                              dependent_post):
+    born = clock.today() - datetime.timedelta(days=20)
+    response = beneficiary.post(reverse("enrolment:change_new", args=["add"]), {
+        **dependent_post(name_en="Baby Kumar", name_hi="बेबी कुमार", date_of_birth=born.isoformat(),
+                         aadhaar=aadhaar(7)), "photo": photo_file(color=(200, 30, 30))})
+    assert response.status_code == 302, response.context["form"].errors
+    ddo.cookies["portal_language"] = "en"
+    page = ddo.get(reverse("enrolment:changes")).content.decode()
+    assert "Son" in page and born.strftime("%d.%m.%Y") in page and "Unmarried" in page
+    assert f"XXXX XXXX {aadhaar(7)[-4:]}" in page and aadhaar(7) not in page
+    assert 'src="data:image/jpeg;base64,' in page
+    assert ">son<" not in page and born.isoformat() not in page  # no stored codes
+    decide(ddo, ChangeRequest.objects.get(family=family), "approve")
+    baby = family.members.get(name_en="Baby Kumar")
+    assert baby.photo_id is not None
+
+
+def test_ddo_sees_the_photo_now_beside_the_new_one_and_a_correction_as_before_and_after(family, beneficiary, ddo):
+    son = family.members.get(relation="son")
+    beneficiary.post(reverse("enrolment:change_new", args=["photo"]), {"member": son.pk, "photo": photo_file()})
+    ask(beneficiary, "correct", {"member": son.pk, "name_en": "Aman Kumar Verma", "reason": "Surname missing"})
+    ddo.cookies["portal_language"] = "en"
+    page = ddo.get(reverse("enrolment:changes")).content.decode()
+    assert f'src="{reverse("enrolment:photo", args=[son.pk])}"' in page and 'src="data:image/jpeg;base64,' in page
+    assert "Aman Kumar → Aman Kumar Verma" in page and "Surname missing" in page
+
+
+def test_changes_page_reads_the_same_number_of_queries_for_2_and_5_changes(family, beneficiary, ddo, dependent_post):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as seen:
+            assert ddo.get(reverse("enrolment:changes")).status_code == 200
+        return len(seen)
+
+    son = family.members.get(relation="son")
+    beneficiary.post(reverse("enrolment:change_new", args=["photo"]), {"member": son.pk, "photo": photo_file()})
+    ask(beneficiary, "add", dependent_post(name_en="Baby Kumar", date_of_birth=clock.today().isoformat(),
+                                           aadhaar=aadhaar(7)))
+    queries()  # the first page of a session also writes the session
+    two = queries()
+    ask(beneficiary, "add", dependent_post(name_en="Baby Verma", date_of_birth=clock.today().isoformat(),
+                                           aadhaar=aadhaar(8)))
+    ask(beneficiary, "correct", {"member": son.pk, "name_en": "Aman Kumar Verma", "reason": "Surname missing"})
+    beneficiary.post(reverse("enrolment:change_new", args=["photo"]), {"member": son.pk, "photo": photo_file()})
+    assert ChangeRequest.objects.count() == 5
+    assert queries() == two
