@@ -50,12 +50,18 @@ def _head(pdf, widths: list[float], heads: list[list[str]], x0: float) -> None:
     pdf.set_y(y + height)
 
 
-def _row(pdf, widths, name_lines: list[str], cells, x0: float, *, bold: bool, show_previous: bool) -> None:
+def _row(pdf, widths, name_lines: list[str], cells, x0: float, *, bold: bool, show_previous: bool,
+         heads: list[list[str]]) -> None:
     pdf.set_font("noto", "B" if bold else "", 7)
     name = [line for text in name_lines for line in _lines(pdf, widths[0] - 1, text)]
     height = max(len(name) * LINE_H, (2 if show_previous else 1) * LINE_H) + 1.2
     if pdf.get_y() + height > pdf.h - 15:
+        # A state report runs over several pages: each continues under the column heads, so a
+        # printed page can be read on its own.
         pdf.add_page()
+        pdf.set_y(10)
+        _head(pdf, widths, heads, x0)
+        pdf.set_font("noto", "B" if bold else "", 7)
     y = pdf.get_y()
     for index, text in enumerate(name):
         pdf.set_font("noto", "B" if bold else "", 7)
@@ -124,7 +130,7 @@ def render(current, previous) -> bytes:
         for line in table.lines:
             unit = line.unit
             _row(pdf, widths, [f"{unit.name_hi}", f"{unit.name_en} · {unit.code}"], line.cells, x0, bold=False,
-                 show_previous=previous is not None)
+                 show_previous=previous is not None, heads=heads)
         _row(pdf, widths, [both(_("Total")), current.total.name_hi or current.scope.label("hi")], table.total.cells,
-             x0, bold=True, show_previous=previous is not None)
+             x0, bold=True, show_previous=previous is not None, heads=heads)
     return output(pdf)

@@ -114,3 +114,16 @@ def test_a_report_of_a_fortnight_not_frozen_says_so(population, client, login):
     with time_machine.travel(NOW, tick=False):
         page = get(client, login, population.users["district"], "/reports/d-162/fortnight/?period=" + PERIOD.slug)
     assert not page.context["current"].frozen and page.context["current"].in_progress
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils")
+def test_every_page_of_a_long_pdf_report_carries_the_column_heads(frozen, client, login, tmp_path):
+    response = get(client, login, frozen.users["state"], f"/reports/state/fortnight/{PERIOD.slug}.pdf")
+    path = tmp_path / "state.pdf"
+    path.write_bytes(response.content)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    pages = [page for page in text.split("\f") if page.strip()]
+    assert len(pages) > 3  # 75 districts in each of three tables: each table runs over pages
+    for number, page in enumerate(pages, start=1):
+        assert "Pending" in page and "Self-printed" in page, f"page {number} has no column heads"
+    assert text.count("Agra · 118") == 3 and text.count("Lalitpur") == 3  # every district, once per table
