@@ -94,3 +94,23 @@ def test_unfinished_draft_is_resumed_on_another_device_with_the_number_and_an_ot
     later.post(reverse("enrolment:submit", args=[family.number]))
     family.refresh_from_db()
     assert family.status == Status.SUBMITTED and family.members.count() == 2
+
+
+def test_status_page_says_whether_the_ddo_has_the_signed_form(client, ddo_office, phone, login):
+    import datetime
+
+    from .conftest import register
+
+    family = register(ddo_office, n=1, mobile="9812345670")
+    client.cookies["portal_language"] = "en"
+    client.post(reverse("enrolment:access"), {"number": family.number})
+    client.post(reverse("enrolment:access_verify"), {"otp": phone.otp("9812345670")})
+    page = client.get(reverse("enrolment:family", args=[family.number])).content.decode()
+    assert "Submitted: with the DDO/TO for verification" in page
+    assert "has not yet recorded the signed form" in page
+    office = type(client)()
+    office.force_login(officer(ddo_office), backend="django.contrib.auth.backends.ModelBackend")
+    office.post(reverse("enrolment:act", args=[family.number, "form-received"]), {"received_on": "2026-11-20"})
+    assert Family.objects.get(pk=family.pk).form_received_on == datetime.date(2026, 11, 20)
+    page = client.get(reverse("enrolment:family", args=[family.number])).content.decode()
+    assert "received the signed form on 20.11.2026" in page and "not yet recorded" not in page
