@@ -135,7 +135,7 @@ def _report_page(request, scope_token, period_slug, *, review_form=None, status=
         "periods": selectors.report_periods(), "trail": selectors.visible_trail(request.user, scope),
         "review": review, "can_review": can_review, "review_form": review_form,
         "can_regenerate": request.user.role == Role.STATE and period.has_ended(),
-        "regenerate_form": RegenerateForm(),
+        "regenerate_form": RegenerateForm(), "generated_at": clock.now(),
     }, status=status)
 
 

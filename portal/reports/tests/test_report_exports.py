@@ -91,6 +91,9 @@ def test_the_page_shows_the_frozen_report_with_the_previous_fortnight(frozen, cl
     assert len(table.lines) == 3 and 'class="prev"' in html
     employees = client.get(f"/reports/d-162/fortnight/?period={PERIOD.slug}&category=pensioners")
     assert employees.context["table"].total.cells[3].value == 18
+    # As the downloads do: the instant the figures are as at (the fortnight's end), and when shown.
+    assert "आँकड़े इस समय तक" in html and "30.11.2026 23:59 IST" in html
+    assert "तैयार की गई" in html and f"{AFTER_END:%d.%m.%Y %H:%M} IST" in html
 
 
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils")
