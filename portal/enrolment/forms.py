@@ -193,6 +193,13 @@ class ReasonForm(PortalForm):
 class FormReceivedForm(PortalForm):
     received_on = forms.DateField(label=_("Signed form received on"), widget=DATE)
 
+    def clean_received_on(self):
+        day = self.cleaned_data["received_on"]
+        if day > clock.today():
+            raise forms.ValidationError(_("The signed form cannot have been received on a day still to come."),
+                                        code="future")
+        return day
+
 
 class RemoveMemberForm(PortalForm):
     member = forms.ModelChoiceField(queryset=None, label=_("Family member"))

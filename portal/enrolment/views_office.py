@@ -100,6 +100,8 @@ def act(request, number: str, action: str):
             if form.is_valid():
                 services.mark_form_received(actor=actor, family=family, received_on=form.cleaned_data["received_on"])
                 messages.success(request, _("Receipt of the signed form has been recorded."))
+            elif form.has_error("received_on", "future"):
+                messages.error(request, form.errors["received_on"][0])
             else:
                 messages.error(request, _("Give the date the signed form was received."))
         else:

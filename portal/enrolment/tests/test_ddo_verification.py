@@ -156,6 +156,20 @@ def test_signed_form_receipt_is_recorded_with_its_date(ddo_office, login):
     assert Event.objects.filter(action="enrolment.family.form_received", target_id=str(family.pk)).exists()
 
 
+def test_signed_form_cannot_be_received_on_a_day_still_to_come(ddo_office, login):
+    from portal import clock
+
+    family = register(ddo_office, n=1, mobile="9812345670")
+    ddo = login(officer(ddo_office))
+    ddo.cookies["portal_language"] = "en"
+    tomorrow = (clock.today() + datetime.timedelta(days=1)).isoformat()
+    response = ddo.post(reverse("enrolment:act", args=[family.number, "form-received"]), {"received_on": tomorrow},
+                        follow=True)
+    family.refresh_from_db()
+    assert family.form_received_on is None
+    assert "cannot have been received on a day still to come" in response.content.decode()
+
+
 def test_bulk_verify_verifies_only_waiting_families_of_own_offices_and_reports_the_rest(ddo_office, agra_office,
                                                                                       login, system):
     first = register(ddo_office, n=1, mobile="9812345670")
