@@ -222,3 +222,26 @@ def test_office_photo_is_not_found_for_another_beneficiary(family_with_photo, ma
     stranger = Client()
     stranger.force_login(make_user(Role.BENEFICIARY), backend="django.contrib.auth.backends.ModelBackend")
     assert stranger.get(reverse("enrolment:photo", args=[member.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("name,make,expected", [
+    ("big.jpg", lambda: photo_file(size=(600, 800)), "the limit is"),
+    ("photo.gif", lambda: upload(encode(gradient((600, 800)), "GIF"), name="photo.gif", content_type="image/gif"),
+     "not a JPEG or PNG photo"),
+    ("small.jpg", lambda: photo_file(size=(100, 120)), "too small"),
+], ids=["too big", "wrong type", "too small"])
+def test_gateway_refuses_a_bad_photo_at_its_field_in_both_languages_and_keeps_the_old_one(
+        client, family_with_photo, settings, name, make, expected):
+    family, member = family_with_photo
+    before = member.photo_id
+    if name == "big.jpg":
+        settings.PHOTO_MAX_BYTES = 1000
+    response = client.post(reverse("enrolment:upload_photo", args=[family.number, member.pk]), {"photo": make()})
+    assert response.status_code == 400
+    page = response.content.decode()
+    error = re.search(r'<p class="error" id="id_photo_error">(.*?)</p>', page, re.DOTALL)
+    assert error, "no error beside the photo"
+    assert expected in error.group(1) and re.search(r"[\u0900-\u097F]", error.group(1))
+    member.refresh_from_db()
+    assert member.photo_id == before
+    assert "Sunita Devi" in page  # the rest of the family page is all there
