@@ -199,7 +199,8 @@ def test_retirement_moves_the_family_to_the_treasury_officer_as_pensioners(famil
     transfer = Transfer.objects.get(family=family)
     assert transfer.type == Transfer.Type.RETIREMENT and transfer.to_office == to_office
     to = signed_in(officer(to_office))
-    assert family.number in to.get(reverse("enrolment:changes")).content.decode()
+    waiting = to.get(reverse("enrolment:changes")).content.decode()
+    assert family.number in waiting and "पीपीओ संख्या PPO/UP/2026/5521" in waiting  # labelled in Hindi too
     to.post(reverse("enrolment:transfer_decide", args=[transfer.pk, "accept"]))
     family = Family.objects.get(pk=family.pk)
     assert family.kind == "pensioner" and family.office == to_office
