@@ -48,7 +48,10 @@ def _serialisable(data: dict) -> dict:
 
 @transaction.atomic
 def request_change(*, actor: Actor, family: Family, type: str, member: Member | None = None, data: dict | None = None,
-                   aadhaar: AadhaarRecord | None = None, photo: Photo | None = None, reason: str = "") -> ChangeRequest:
+                   aadhaar: AadhaarRecord | None = None, photo: Photo | None = None, photo_upload=None,
+                   reason: str = "") -> ChangeRequest:
+    """`photo_upload` (an uploaded file) is stored only once the request has passed its checks,
+    so a refused request leaves no photo behind."""
     _verified(family)
     data = dict(data or {})
     if isinstance(aadhaar, str):
@@ -65,6 +68,10 @@ def request_change(*, actor: Actor, family: Family, type: str, member: Member | 
     if type == ChangeRequest.Type.REMOVE and member.relation == Relation.SELF:
         raise EnrolmentError(_("The employee or pensioner cannot be removed; ask the DDO/TO to close the registration."),
                              field="member")
+    if photo_upload is not None:
+        from .photos import save_photo
+
+        photo = save_photo(photo_upload)
     payload = _serialisable(data)
     if aadhaar is not None:
         payload["aadhaar_id"] = aadhaar.pk

@@ -15,7 +15,6 @@ from . import changes as change_services
 from . import selectors
 from .forms import AddMemberForm, CorrectMemberForm, MemberPhotoForm, RemoveMemberForm
 from .models import ChangeRequest, Member, Relation
-from .photos import save_photo
 from .services import EnrolmentError
 
 
@@ -53,12 +52,11 @@ def change_new(request, type: str):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
-            upload = data.pop("photo", None)  # required for a new photo, optional with an added member
-            photo = save_photo(upload) if upload else None
             change_services.request_change(
                 actor=actor_from_request(request), family=family, type=type, member=data.pop("member", None),
-                data=data, aadhaar=form.aadhaar_value() if type == ChangeRequest.Type.ADD else None, photo=photo,
-                reason=data.get("reason", ""),
+                data=data, aadhaar=form.aadhaar_value() if type == ChangeRequest.Type.ADD else None,
+                # required for a new photo, optional with an added member
+                photo_upload=data.pop("photo", None) or None, reason=data.get("reason", ""),
             )
         except ValidationError as exc:
             form.add_error("photo", exc)

@@ -307,3 +307,13 @@ def test_changes_page_reads_the_same_number_of_queries_for_2_and_5_changes(famil
     beneficiary.post(reverse("enrolment:change_new", args=["photo"]), {"member": son.pk, "photo": photo_file()})
     assert ChangeRequest.objects.count() == 5
     assert queries() == two
+
+
+def test_a_refused_addition_leaves_no_photo_behind(family, beneficiary, dependent_post):
+    from portal.enrolment.models import Photo
+
+    before = Photo.objects.count()
+    response = beneficiary.post(reverse("enrolment:change_new", args=["add"]), {
+        **dependent_post(name_en="Vikas Kumar", date_of_birth="1995-01-01", aadhaar=aadhaar(7)), "photo": photo_file()})
+    assert response.status_code == 200 and "R-SON" in " ".join(response.context["form"].errors["date_of_birth"])
+    assert Photo.objects.count() == before and not ChangeRequest.objects.exists()
