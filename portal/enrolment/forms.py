@@ -190,6 +190,11 @@ class ReasonForm(PortalForm):
                              widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class TransferReasonForm(PortalForm):
+    reason = forms.CharField(label=_("Reason (the sending office will see this)"), max_length=300,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+
 class FormReceivedForm(PortalForm):
     received_on = forms.DateField(label=_("Signed form received on"), widget=DATE)
 

@@ -306,6 +306,11 @@ def transfers_incoming(user):
             .select_related("family", "from_office", "to_office"))
 
 
+def transfers_of(family: Family) -> list[Transfer]:
+    """A family's moves, newest first: the sending office sees whether (and why not) they were accepted."""
+    return list(family.transfers.select_related("from_office", "to_office")[:10])
+
+
 def transfer_or_404(user, pk: int) -> Transfer:
     return get_object_or_404(Transfer.objects.select_related("family", "to_office"), pk=pk,
                              to_office_id__in=scope_for(user).office_ids)

@@ -24,6 +24,7 @@ from .forms import (
     ReasonForm,
     RetirementForm,
     TransferForm,
+    TransferReasonForm,
 )
 from .models import Kind, Status
 from .views_gateway import family_pdf_response
@@ -52,6 +53,7 @@ def review(request, number: str):
     return render(request, "enrolment/review.html", {
         "family": family, "members": selectors.members(family), "history": selectors.history(family),
         "flags": selectors.duplicate_flags(family), "can_act": request.user.role in DECIDERS,
+        "transfers": selectors.transfers_of(family),
         "return_form": ReasonForm(prefix="return"), "reject_form": ReasonForm(prefix="reject"),
         "received_form": FormReceivedForm(),
     })
@@ -135,7 +137,7 @@ def changes(request):
     require_role(request.user, *DECIDERS)
     return render(request, "enrolment/changes.html", {
         "changes": [(c, ReasonForm(prefix=f"c{c.change.pk}")) for c in selectors.change_views(request.user)],
-        "transfers": selectors.transfers_incoming(request.user),
+        "transfers": [(t, TransferReasonForm(prefix=f"t{t.pk}")) for t in selectors.transfers_incoming(request.user)],
     })
 
 
@@ -163,7 +165,10 @@ def change_decide(request, pk: int, decision: str):
 def transfer_decide(request, pk: int, decision: str):
     require_role(request.user, *DECIDERS)
     transfer = selectors.transfer_or_404(request.user, pk)
-    form = ReasonForm(request.POST)
+    form = bound_with_prefix(TransferReasonForm, request, f"t{pk}")
+    if decision == "reject" and not form.is_valid():  # the sending office is told why
+        messages.error(request, _("Write the reason; the sending office will see it."))
+        return redirect("enrolment:changes")
     try:
         change_services.decide_transfer(actor=actor_from_request(request), transfer=transfer,
                                         accept=decision == "accept",

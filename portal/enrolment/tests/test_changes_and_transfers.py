@@ -181,12 +181,18 @@ def test_transfer_is_accepted_by_the_receiving_ddo_only(family, ddo, ddo_office,
 def test_transfer_not_accepted_leaves_the_family_where_it_was(family, ddo, ddo_office, agra_office, geo):
     request_transfer(ddo, family, geo)
     transfer = Transfer.objects.get(family=family)
-    signed_in(officer(agra_office)).post(reverse("enrolment:transfer_decide", args=[transfer.pk, "reject"]),
-                                         {"reason": "Not posted here"})
+    receiving = signed_in(officer(agra_office))
+    assert 'name="t%d-reason"' % transfer.pk in receiving.get(reverse("enrolment:changes")).content.decode()
+    receiving.post(reverse("enrolment:transfer_decide", args=[transfer.pk, "reject"]), {})  # no reason: refused
+    transfer.refresh_from_db()
+    assert transfer.state == Transfer.State.PENDING
+    receiving.post(reverse("enrolment:transfer_decide", args=[transfer.pk, "reject"]),
+                   {f"t{transfer.pk}-reason": "Not posted here"})
     family.refresh_from_db()
     transfer.refresh_from_db()
     assert transfer.state == Transfer.State.REJECTED and family.office == ddo_office
-    assert ddo.get(reverse("enrolment:review", args=[family.number])).status_code == 200
+    review = ddo.get(reverse("enrolment:review", args=[family.number]))
+    assert review.status_code == 200 and "Not posted here" in review.content.decode()  # the sender learns why
 
 
 def test_retirement_moves_the_family_to_the_treasury_officer_as_pensioners(family, ddo, submitted, geo):
