@@ -244,7 +244,7 @@ class Canvas:
         file and its metrics never change); the font is selected either way, so the page
         operators are the same as when the width is measured. ASCII text (card numbers,
         dates) is one left-to-right fragment: it is measured on a fragment made once per
-        size instead of running the bidi algorithm on each string (~7× faster, same value;
+        size instead of running the bidi algorithm on each string (~10× faster, same value;
         test_card_pdf_rendering checks both ways agree)."""
         pdf = self.pdf
         pdf.set_font("noto", "", size)
