@@ -132,3 +132,13 @@ def test_officers_see_what_was_sent_in_their_scope(languages, population, client
     assert users["ddo_agra"].username not in district_page and users["agra_district"].username not in district_page
     state_page = shown(users["state"])
     assert users["ddo_agra"].username in state_page and users["agra_district"].username in state_page
+
+
+def test_the_reminders_table_can_be_scrolled_from_the_keyboard(languages, population, client, login):
+    """The table is wider than a phone and holds nothing focusable: its scrolling region takes
+    the focus and is named (axe: scrollable-region-focusable, found on this page in a browser)."""
+    send_pending_reminders()
+    login(population.users["state"])
+    page = client.get("/reports/reminders/").content.decode()
+    assert '<h1 id="reminders-title">' in page
+    assert '<div class="table-wrap" tabindex="0" role="region" aria-labelledby="reminders-title">' in page
