@@ -181,3 +181,42 @@ def test_starting_a_batch_issues_cards_for_families_verified_since_the_last_swee
     assert not Card.objects.filter(family=family).exists()
     batch = new_batch(state_actor)
     assert batch.card_count == 3 and Card.objects.filter(family=family, batch=batch).count() == 3
+
+
+def test_treasury_department_ddo_code_and_verified_dates_each_narrow_the_selection(issued, make_family, system, geo,
+                                                                                    offices, state_actor):
+    """Each filter of the state cell's form (beyond the district, above) selects only the
+    cards it names, through the form's cleaned values as the page passes them."""
+    import datetime
+
+    from portal import clock
+    from portal.cards import selectors
+    from portal.cards.forms import BatchFilterForm
+
+    agra = make_family(office=offices["agra"])
+    issue_cards(family=agra, actor=system)
+    agra_cards = set(Card.objects.filter(family=agra).values_list("pk", flat=True))
+
+    def ready(**data):
+        form = BatchFilterForm(data={k: str(v) for k, v in data.items()})
+        assert form.is_valid(), form.errors
+        return set(selectors.ready_cards(form.filters()).values_list("pk", flat=True))
+
+    everything = ready()
+    assert len(agra_cards) == 3 and agra_cards < everything and len(everything) == 12
+    assert ready(treasury=geo["t_agra"].pk) == agra_cards
+    assert ready(department=geo["education"].pk) == agra_cards
+    assert ready(office="4275") == agra_cards  # the DDO code
+    assert ready(office=offices["agra"].code.lower()) == agra_cards  # or the office code, any case
+    assert agra_cards.isdisjoint(ready(department=geo["medical"].pk))
+    today = clock.today()
+    assert ready(verified_from=today, verified_to=today) == everything
+    assert ready(verified_from=today + datetime.timedelta(days=1)) == set()
+    assert ready(verified_to=today - datetime.timedelta(days=1)) == set()
+    assert not BatchFilterForm(data={"verified_from": str(today), "verified_to": str(today - datetime.timedelta(days=1))
+                                     }).is_valid()
+    assert not BatchFilterForm(data={"office": "NO-SUCH"}).is_valid()
+    form = BatchFilterForm(data={"treasury": str(geo["t_agra"].pk)})
+    assert form.is_valid()
+    batch = new_batch(state_actor, filters=form.filters())
+    assert set(Card.objects.filter(batch=batch).values_list("pk", flat=True)) == agra_cards
