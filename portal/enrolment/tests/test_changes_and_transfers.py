@@ -323,3 +323,19 @@ def test_a_refused_addition_leaves_no_photo_behind(family, beneficiary, dependen
         **dependent_post(name_en="Vikas Kumar", date_of_birth="1995-01-01", aadhaar=aadhaar(7)), "photo": photo_file()})
     assert response.status_code == 200 and "R-SON" in " ".join(response.context["form"].errors["date_of_birth"])
     assert Photo.objects.count() == before and not ChangeRequest.objects.exists()
+
+
+def test_member_added_after_verification_who_is_in_another_family_is_flagged_both_ways(
+        family, beneficiary, ddo, agra_office, dependent_post):
+    from portal.enrolment.models import DuplicateFlag
+
+    other = register(agra_office, n=9, mobile="9812345679", sons=[7], employee_id="EMP9009")  # the other parent
+    born = (clock.today() - datetime.timedelta(days=20)).isoformat()
+    ask(beneficiary, "add", dependent_post(name_en="Baby Kumar", date_of_birth=born, aadhaar=aadhaar(7)))
+    assert not DuplicateFlag.objects.exists()  # nothing changes before the DDO verifies
+    decide(ddo, ChangeRequest.objects.get(family=family), "approve")
+    baby = family.members.get(name_en="Baby Kumar")
+    theirs = other.members.get(relation="son")
+    assert set(DuplicateFlag.objects.values_list("member", "other")) == {(baby.pk, theirs.pk), (theirs.pk, baby.pk)}
+    page = ddo.get(reverse("enrolment:duplicates")).content.decode()
+    assert other.number in page and f"XXXX XXXX {aadhaar(7)[-4:]}" in page and aadhaar(7) not in page
