@@ -149,8 +149,13 @@ class Runner:
         self.results: dict[str, dict] = {}
 
     def run(self, name: str, setup, step, concurrency: int | None = None, **info) -> dict:
+        def bilingual(client, i):
+            setup(client, i)
+            if i % 2:  # half the clients read the portal in English, half in Hindi (the default)
+                client.cookies["portal_language"] = "en"
+
         c0, t0 = tree_cpu(self.celery_pid), time.perf_counter()
-        result = common.run_scenario(name, self.port, self.gunicorn_pid, setup, step, concurrency, database=DB_NAME)
+        result = common.run_scenario(name, self.port, self.gunicorn_pid, bilingual, step, concurrency, database=DB_NAME)
         self._add_cpu(result, c0, t0)
         result.update(info)
         self.results[name] = result
@@ -237,8 +242,13 @@ def get_step(paths, marker: bytes | None = b"<table", expect=None):
     return step
 
 
-def q(path: str, terms: list[str], limit: int = 400) -> list[str]:
-    return [f"{path}?q={urllib.parse.quote(t)}" for t in terms[:limit]]
+DEVANAGARI_DIGITS = str.maketrans("0123456789", "०१२३४५६७८९")
+
+
+def q(path: str, terms: list[str], limit: int = 400, devanagari: bool = False) -> list[str]:
+    """Search paths; with `devanagari`, every second term is typed with Devanagari digits."""
+    return [f"{path}?q={urllib.parse.quote(t.translate(DEVANAGARI_DIGITS) if devanagari and n % 2 else t)}"
+            for n, t in enumerate(terms[:limit])]
 
 
 def scenarios(r: Runner, prep: dict) -> None:
@@ -289,16 +299,16 @@ def scenarios(r: Runner, prep: dict) -> None:
     r.run("register", register_setup, register_step, kind="interactive", what="POST /gateway/new/<office>/employee/")
     r.run("ddo_queue", ddo, get_step(["/office/families/"], b'name="number"'), kind="interactive",
           what="GET /office/families/ (the DDO with the most waiting)")
-    r.run("search_ddo_employee_id", ddo, get_step(q("/office/families/", terms["employee_id"]), None,
+    r.run("search_ddo_employee_id", ddo, get_step(q("/office/families/", terms["employee_id"], devanagari=True), None,
                                                   terms["employee_id"][:400]), kind="search", what="DDO queue ?q=<employee ID>")
-    r.run("search_ddo_mobile", ddo, get_step(q("/office/families/", terms["mobile"]), b'name="number"'),
+    r.run("search_ddo_mobile", ddo, get_step(q("/office/families/", terms["mobile"], devanagari=True), b'name="number"'),
           kind="search", what="DDO queue ?q=<mobile>")
     r.run("search_ddo_name_en", ddo, get_step(q("/office/families/", terms["name_en"]), None, terms["name_en"][:400]),
           kind="search", what="DDO queue ?q=<given name, English>")
     r.run("search_ddo_name_hi", ddo, get_step(q("/office/families/", terms["name_hi"]), None, terms["name_hi"][:400]),
           kind="search", what="DDO queue ?q=<surname, Hindi>")
     r.run("cards_list", ddo, get_step(["/cards/"]), kind="interactive", what="GET /cards/ (the DDO's cards)")
-    r.run("search_cards_number", ddo, get_step(q("/cards/", terms["card_number"]), None, terms["card_number"][:400]),
+    r.run("search_cards_number", ddo, get_step(q("/cards/", terms["card_number"], devanagari=True), None, terms["card_number"][:400]),
           kind="search", what="cards list ?q=<card number>, DDO")
     r.run("search_cards_name_en", ddo, get_step(q("/cards/", terms["card_name_en"]), None, terms["card_name_en"][:400]),
           kind="search", what="cards list ?q=<given name, English>, DDO")
@@ -464,7 +474,9 @@ def main() -> None:
                        "gunicorn_worker_class": "sync", "celery_concurrency": CELERY_CONCURRENCY,
                        "celery_eager": False, "broker": "redis (own server)" if procs["redis"] else redis_url,
                        "sql_connections": WORKERS, "db_conn_max_age": int(common.DB_CONN_MAX_AGE),
-                       "database": DB_NAME, "sms_backend": "demo"},
+                       "database": DB_NAME, "sms_backend": "demo",
+                       "languages": "odd-numbered clients English (portal_language=en), even ones Hindi (the default)",
+                       "devanagari_digits": "every second term of the employee ID, mobile and card number searches"},
             "population": {"generate_seconds": generate_s, "generate_output_tail": generated.strip().splitlines()[-25:],
                            "master_data": master, "rows": prep["rows"], "big_office": prep["big_office"],
                            "freeze_due": prep["freeze_due"], "cards_ready": prep["cards_ready"]},
