@@ -584,7 +584,7 @@ def bulk_explain(size: int = 500) -> dict:
                 try:
                     with CaptureQueriesContext(connection) as ctx2:
                         t3 = time.perf_counter()
-                        outbox._dispatch_many(ids)  # what transaction.on_commit runs after the commit
+                        outbox.dispatch_many(ids)  # what transaction.on_commit runs after the commit
                         out["sms_dispatch_after_commit"] = {"seconds": round(time.perf_counter() - t3, 4),
                                                             "queries": len(ctx2.captured_queries), "mode": dispatch}
                 finally:

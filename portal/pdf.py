@@ -13,6 +13,7 @@ from pathlib import Path
 
 import segno
 from fontTools import ttLib
+from django.utils.translation import gettext_lazy
 from fpdf import FPDF
 
 FONT_DIR = Path("/usr/share/fonts/truetype/noto")
@@ -219,5 +220,5 @@ class FormWriter:
             pdf.set_draw_color(120, 120, 120)
             pdf.rect(seal_x, seal_y, 30, 20)
             pdf.set_xy(seal_x, seal_y + 7.5)
-            pdf.cell(30, 5, bilingual("Seal", self.language), align="C")
+            pdf.cell(30, 5, bilingual(gettext_lazy("Seal"), self.language), align="C")
             pdf.set_y(seal_y + 22)

@@ -95,8 +95,6 @@ def dispatch_many(message_ids: list[int]) -> None:
             return
 
 
-_dispatch_many = dispatch_many  # the old name, still used by bench/seed_enrolment.py (bulk-explain)
-
 
 def queue_sms(*, to: str, template: str, language: str, context: dict, key: str | None = None) -> Message:
     return _queue(channel=Message.Channel.SMS, to=to, template=template, language=language, context=context, key=key)

@@ -16,7 +16,7 @@ from portal.fields import normalise_mobile
 from portal.notify import selectors as notify_selectors
 from portal.notify.delivery import requeue_failed
 from portal.notify.models import Message
-from portal.notify.outbox import dispatch
+from portal.notify.outbox import dispatch_many
 from portal.ratelimit import client_ip
 
 
@@ -81,7 +81,6 @@ def outbox_requeue(request):
     ids = [int(i) for i in request.POST.getlist("message") if i.isdigit()]
     count = requeue_failed(message_ids=ids)
     record(actor=actor_from_request(request), action="notify.messages.requeued", details={"messages": ids[:100]})
-    for message_id in ids:  # the task leaves alone any that were not failed
-        dispatch(message_id)
+    dispatch_many(ids)  # the task leaves alone any that were not failed; with the broker down, the sweep sends them
     messages.success(request, ngettext("%(n)d message queued again.", "%(n)d messages queued again.", count) % {"n": count})
     return redirect("web:outbox")
