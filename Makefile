@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: demo test test-fast test-deploy venv venv-dev messages lock clean bench bench-enrolment
+.PHONY: demo test test-fast test-deploy venv venv-dev messages lock clean bench bench-fault bench-ddo bench-enrolment bench-cards bench-reports
 
 demo: venv
 	$(PY) manage.py compile_translations
@@ -53,11 +53,27 @@ messages: venv
 	flock var/po.lock $(PY) manage.py makemessages -l hi --no-obsolete --add-location file -i ".venv/*" -i "bench/*" -i "tests/*"
 	$(PY) manage.py compile_translations
 
+# The state-scale suite (docs/benchmarks.md): every important page under gunicorn + Celery
+# against PostgreSQL at BENCH_SCALE; writes bench/results/suite.json and suite.md.
 bench: venv-dev
+	$(PY) bench/suite.py
+
+# Load while the Celery worker, Redis and the SMS gateway are killed and restarted.
+bench-fault: venv-dev
+	$(PY) bench/fault.py
+
+# One concept's benchmark each, in more depth.
+bench-ddo: venv-dev
 	$(PY) bench/run.py
 
 bench-enrolment: venv-dev
 	$(PY) bench/enrolment.py
+
+bench-cards: venv-dev
+	$(PY) bench/cards.py
+
+bench-reports: venv-dev
+	$(PY) bench/reports.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
