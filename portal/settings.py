@@ -169,16 +169,18 @@ CACHE_URL = env("CACHE_URL", REDIS_URL)
 CACHE_TIMEOUT_SECONDS = float(env("CACHE_TIMEOUT_SECONDS", "2"))  # a stuck Redis must not hang every page
 
 
-def _redis_cache(url: str, prefix: str = "") -> dict:
+def _redis_cache(url: str, prefix: str = "", *, tolerant: bool = False) -> dict:
     return {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url,
+        # tolerant: pages carry on through a Redis outage without what this cache holds (portal/cache.py)
+        "BACKEND": "portal.cache.TolerantRedisCache" if tolerant else "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": url,
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", "sects") + prefix,
         "OPTIONS": {"socket_connect_timeout": CACHE_TIMEOUT_SECONDS, "socket_timeout": CACHE_TIMEOUT_SECONDS},
     }
 
 
 if CACHE_URL:
-    CACHES = {"default": _redis_cache(CACHE_URL)}
+    CACHES = {"default": _redis_cache(CACHE_URL, tolerant=True)}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -83,7 +83,7 @@ def test_the_template_is_a_production_configuration_that_passes_the_deploy_check
     import json
 
     assert json.loads(result.stdout) == [
-        ["default", "replica"], "storages.backends.s3.S3Storage", "django.core.cache.backends.redis.RedisCache",
+        ["default", "replica"], "storages.backends.s3.S3Storage", "portal.cache.TolerantRedisCache",
         "django.contrib.sessions.backends.db", 1, ["HTTP_X_FORWARDED_PROTO", "https"], False,
     ]
 
