@@ -14,7 +14,7 @@ Environment (all optional):
     BENCH_FAULT_CLIENTS       4      registering browsers at a time
     BENCH_FAULT_REDIS_PORT    56400  the private Redis (broker); the gateway takes the next port
     BENCH_FAULT_GATEWAY_DELAY 0.05   seconds the fake gateway holds each reply (after logging it)
-    BENCH_FAULT_REAL_WAIT     unset  1: the drain waits the real 5 minutes for stale claims and
+    BENCH_FAULT_REAL_WAIT     unset  1: the drain waits the real 5 minutes for stale claims (60 s) and
                                      leases instead of running the beat's sweeps with the clock
                                      moved forward
     BENCH_FAULT_OUTPUT        bench/results/fault.json
@@ -181,7 +181,7 @@ def main() -> None:
                 time.sleep(330)
                 ahead = 0
             else:
-                ahead = 330 * round_number  # past the 5-minute stale claims and leases, and the backoff
+                ahead = 330 * round_number  # past stale claims (60 s) and batch leases (5 minutes), and the backoff
             args_file.write_text(json.dumps({"ahead": ahead}))
             swept = common.bench_script(drain_env, "fault_django.py", "drain", str(args_file))
             state = common.bench_script(env, "fault_django.py", "state")

@@ -381,6 +381,8 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Seconds an SMTP send may take: bounds how long a worker holds a claimed message (notify/delivery.py).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "no-reply@sects.up.gov.in")
 SUPPORT_EMAIL = env("SUPPORT_EMAIL", "sects-support@up.gov.in")
 HELPLINE = env("HELPLINE", "1800-180-0000")

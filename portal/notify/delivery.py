@@ -12,7 +12,12 @@ from .backends import GatewayError, Outgoing, backend_for
 from .models import Message
 from .outbox import open_body
 
-STALE_CLAIM = datetime.timedelta(minutes=5)
+
+def stale_claim() -> datetime.timedelta:
+    """How long a claim may stand before the sweep takes it back from a dead worker. A live
+    worker holds a message at most one gateway or SMTP timeout; three of them (at least a minute)
+    leave room for a slow database, while an OTP held by a dead worker still arrives in time to use."""
+    return datetime.timedelta(seconds=max(60, 3 * max(settings.SMS_GATEWAY_TIMEOUT, settings.EMAIL_TIMEOUT)))
 
 
 def backoff(attempts: int) -> datetime.timedelta:
@@ -75,7 +80,7 @@ def due_message_ids(limit: int = 500) -> list[int]:
     """Queued messages whose time has come, after releasing claims a dead worker left behind."""
     now = clock.now()
     with transaction.atomic():
-        Message.objects.filter(status=Message.Status.SENDING, claimed_at__lt=now - STALE_CLAIM).update(
+        Message.objects.filter(status=Message.Status.SENDING, claimed_at__lt=now - stale_claim()).update(
             status=Message.Status.QUEUED, claimed_at=None
         )
     return list(

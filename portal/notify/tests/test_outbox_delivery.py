@@ -177,17 +177,30 @@ def test_otp_that_could_not_be_sent_in_time_expires_instead_of_arriving_late():
     assert LocmemBackend.sent == []
 
 
-def test_sweep_releases_a_claim_left_by_a_dead_worker_after_five_minutes():
+def test_sweep_releases_a_claim_left_by_a_dead_worker_after_three_send_timeouts(settings):
+    settings.SMS_GATEWAY_TIMEOUT, settings.EMAIL_TIMEOUT = 10, 20  # a live worker holds it at most 20 s
     with time_machine.travel(T0, tick=False) as clock:
         message = submitted_sms()
         Message.objects.filter(pk=message.pk).update(status=Message.Status.SENDING, claimed_at=T0)
-        clock.shift(datetime.timedelta(minutes=4))
+        clock.shift(datetime.timedelta(seconds=59))
         assert sweep_outbox() == 0
         assert fresh(message).status == Message.Status.SENDING and LocmemBackend.sent == []
 
-        clock.shift(datetime.timedelta(minutes=1, seconds=1))
+        clock.shift(datetime.timedelta(seconds=2))  # past 3 × 20 s: an OTP still arrives well inside its 10 minutes
         assert sweep_outbox() == 1
     assert fresh(message).status == Message.Status.SENT
+    assert len(LocmemBackend.sent) == 1
+
+
+def test_a_slow_gateway_setting_keeps_the_claim_longer(settings):
+    settings.SMS_GATEWAY_TIMEOUT, settings.EMAIL_TIMEOUT = 60, 20
+    with time_machine.travel(T0, tick=False) as clock:
+        message = submitted_sms()
+        Message.objects.filter(pk=message.pk).update(status=Message.Status.SENDING, claimed_at=T0)
+        clock.shift(datetime.timedelta(seconds=179))
+        assert sweep_outbox() == 0 and LocmemBackend.sent == []
+        clock.shift(datetime.timedelta(seconds=2))
+        assert sweep_outbox() == 1
     assert len(LocmemBackend.sent) == 1
 
 
