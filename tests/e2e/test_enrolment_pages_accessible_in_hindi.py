@@ -157,6 +157,16 @@ def test_beneficiary_asks_for_four_changes_and_the_ddo_decides_them(page, phone,
     submit(page)
     open_page(page, base + "/my/changes/correct/", hindi("Correct a name or date of birth"))
     axe(page, "beneficiary: correct a name or date of birth")
+    # A date of birth making the son 30 is refused at the field, naming R-SON's age limit.
+    page.select_option("#id_member", str(son.pk))
+    page.fill("#id_date_of_birth", son.date_of_birth.replace(year=datetime.date.today().year - 30).isoformat())
+    page.fill("#id_reason", "जन्म तिथि गलत")
+    submit(page)
+    refusal = page.inner_text("#id_date_of_birth_error")
+    assert "R-SON" in refusal and DEVANAGARI.search(refusal)
+    assert page.input_value("#id_reason") == "जन्म तिथि गलत"  # nothing typed is lost
+    axe(page, "beneficiary: correction refused by R-SON")
+    page.fill("#id_date_of_birth", "")
     page.select_option("#id_member", str(me.pk))
     page.fill("#id_name_hi", "सुनीता देवी वर्मा")
     page.fill("#id_reason", "आधार में पूरा नाम")
