@@ -4,7 +4,6 @@ receiving dispatches and handing cards over to beneficiaries."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -38,7 +37,7 @@ def card_list(request):
     require_role(request.user, *VIEWERS)
     form = CardFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    page = Paginator(selectors.cards_for(request.user, filters), 50).get_page(request.GET.get("page"))
+    page = selectors.card_page(request.user, filters, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "cards/card_list.html", {"form": form, "page": page, "query": query.urlencode()})
