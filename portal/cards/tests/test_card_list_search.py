@@ -6,6 +6,8 @@ filter (bench/suite.py found the state-wide search reading all cards and familie
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from portal.cards import selectors
 from portal.cards.models import Card
@@ -69,3 +71,27 @@ def test_the_search_filters_on_the_cards_alone(users, cards):
 def test_the_list_page_shows_what_the_search_found(login, ddo, cards):
     page = login(ddo).get("/cards/", {"q": "सुनीता"}).content.decode()
     assert "सुनीता देवी" in page and "क्षमा" not in page
+
+
+def plans(run) -> list[str]:
+    """EXPLAIN of each query `run` sends (as sent: psycopg's own text of it)."""
+    with CaptureQueriesContext(connection) as queries:
+        run()
+    texts = []
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a few rows: only whether the index fits is of interest
+        for query in queries.captured_queries:
+            cursor.execute("EXPLAIN " + query["sql"])
+            texts.append("\n".join(row[0] for row in cursor.fetchall()))
+    return texts
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="pg_trgm exists only on PostgreSQL")
+def test_a_state_wide_name_search_reads_the_trigram_index_of_the_names_script_on_postgresql(users, cards):
+    """The index must be on the very expression `icontains` sends (UPPER(name::text)), or
+    PostgreSQL reads every card: with sequential scans off it would still scan, not use it."""
+    for q, index in (("kshama", "cards_card_name_en_trgm"), ("क्षमा", "cards_card_name_hi_trgm")):
+        count, keys, rows = plans(lambda: list(selectors.card_page(users["state"], {"q": q}, 1)))
+        for text in (count, keys):
+            assert f"Bitmap Index Scan on {index}" in text and "Seq Scan on cards_card" not in text, text
+        assert "trgm" not in rows  # the page's rows are read by their keys
