@@ -92,7 +92,7 @@ def dashboard(request, scope):
     return render(request, "reports/dashboard.html", {
         "scope": scope, "figured": figured, "form": form, "period": period,
         "groups": _figure_groups(figured.total.figures),
-        "children": figured.children, "laggards": selectors.laggards(figured.offices),
+        "children": figured.children, "laggards": selectors.laggards(figured.offices, ranked=figured.ranked),
         "charts": _trend_charts(selectors.trend(request.user, scope, in_progress)),
         "trail": selectors.visible_trail(request.user, scope), "homes": selectors.home_scopes(request.user),
         "last_fortnight": last_ended_fortnight(),
