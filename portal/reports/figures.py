@@ -14,6 +14,8 @@ import datetime
 from functools import cached_property
 from dataclasses import dataclass, field
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
@@ -255,10 +257,21 @@ def count_offices(*, offices, start: datetime.datetime, cut: datetime.datetime) 
 
 
 def _add_rows(result: dict[int, Figures], grouped, keys: list[str]) -> None:
-    """Add each (office, kind) group's counts to its office (rows as tuples: a dict per row
-    costs more than the arithmetic)."""
+    """Add each (office, kind) group's counts to its office. The queryset's own SQL, run on
+    its own database (the replica when the page reads from it), with the rows taken as the
+    driver gives them: Django's per-value converters (one call per count, 26,000 for a
+    state-wide count at 1/200 scale) cost more than the arithmetic, and a count is already an
+    int."""
     slots = [_SLOT[key] for key in keys]
-    for office_id, kind, *counts in grouped.values_list("office_id", "kind", *keys):
+    queryset = grouped.values_list("office_id", "kind", *keys)
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # a scope with no office: nothing to count
+        return
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for office_id, kind, *counts in rows:
         figures = result.get(office_id)
         if figures is None:
             continue
