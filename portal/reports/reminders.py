@@ -23,9 +23,10 @@ from portal.enrolment.models import PENDING, Family
 from portal.notify.models import Message
 from portal.notify.outbox import queue_email, queue_sms
 
-from .figures import count_offices, roll_up, targets_by_key
+from .figures import count_offices, targets_by_key
 from .models import Reminder
 from .periods import current_fortnight
+from .rollup import roll_up
 from .scopes import ReportScope
 from .selectors import laggards, officers_of
 

@@ -21,9 +21,10 @@ from portal.accounts.models import Grant, Role
 from portal.directory.models import Department, District, Division, Office
 
 from . import scopes
-from .figures import Figures, Unit, count_offices, roll_up, targets_by_key
+from .figures import Figures, Unit, count_offices, targets_by_key
 from .models import Reminder, Review, Snapshot, SnapshotRow
 from .periods import Period, recent_fortnights
+from .rollup import roll_up
 from .scopes import CHILDREN, OFFICE_PATHS, REPORT_ROWS, ROW_PATHS, ReportScope
 
 MONITORING_ROLES = (Role.STATE, Role.HELPDESK, Role.DIVISION, Role.DISTRICT, Role.DEPARTMENT, Role.DDO, Role.TO)

@@ -14,9 +14,10 @@ from portal.directory.imports import ImportRejected, ImportReport
 from portal.directory.models import Office
 
 from . import targets as target_files
-from .figures import count_offices, roll_up, targets_by_key
+from .figures import count_offices, targets_by_key
 from .models import Review, Snapshot, SnapshotRow, Target
 from .periods import Period, fortnight_of
+from .rollup import roll_up
 from .scopes import ReportScope
 
 log = logging.getLogger(__name__)
