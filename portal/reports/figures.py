@@ -1,4 +1,4 @@
-"""Counting the figures: per office with a few GROUP BY queries, rolled up in Python.
+"""Counting the figures: per office with a few GROUP BY queries (rolled up to wider scopes in `rollup`).
 
 Every figure is a pair (employees, pensioners). Families are employees' or pensioners'
 registrations (`Family.kind`); cards follow the kind of their family (`Card.kind`);
