@@ -167,7 +167,8 @@ class Runner:
         cpu["celery_cores"] = round((tree_cpu(self.celery_pid) - c0) / (time.perf_counter() - t0), 2)
         if cpu["other_cores"] is not None:
             cpu["other_cores_without_celery"] = round(cpu["other_cores"] - cpu["celery_cores"], 2)
-        rps = result["rps"]
+        # Requests the server finished while the CPU was measured (slow pages carry many in from the warm-up).
+        rps = result["served_in_window"] / result["seconds"] if result.get("seconds") else 0
         # Server-side CPU per request (gunicorn + the database's backends): not inflated by others.
         cpu["server_cpu_ms_per_request"] = round((cpu["gunicorn_cores"] + cpu["postgres_cores"]) / rps * 1000, 2) \
             if rps else None
