@@ -73,3 +73,4 @@ class AxeCheck:
 @pytest.fixture
 def axe():
     return AxeCheck()
+

@@ -11,6 +11,8 @@ import uuid
 
 import pytest
 
+from tests.e2e.photos import images_loaded
+
 from portal.cards.models import Card, CardPrint
 
 pytestmark = pytest.mark.e2e
@@ -142,7 +144,7 @@ def test_employee_logs_in_with_user_id_and_otp_and_prints_the_familys_cards(page
     assert all(aadhaar(n) not in html for n in (71, 72, 73))
     assert "छपाई के लिए तैयार" in text  # the stage of the plastic card
     photos = page.locator("main img.member-photo")
-    assert photos.count() == 3 and all(photos.evaluate_all("imgs => imgs.map(i => i.complete && i.naturalWidth > 0)"))
+    assert photos.count() == 3 and images_loaded(photos)
     axe(page, "my cards")
 
     # All cards on A4 with cut marks.
@@ -207,7 +209,7 @@ def test_a_hospital_desk_checks_a_card_by_its_number_and_the_public_sees_only_th
     submit(desk)
     main = desk.inner_text("main")
     assert card.name_hi in main and card.aadhaar_masked in main and "हस्ताक्षर" in main
-    assert desk.locator("main img.member-photo").evaluate("i => i.complete && i.naturalWidth > 0")
+    assert images_loaded(desk.locator("main img.member-photo"))
     axe(desk, "verify (hospital, result)")
     desk.context.close()
     assert not axe.problems, "\n".join(axe.problems)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from PIL import Image
 
 from conftest import PASSWORD
+from tests.e2e.photos import images_loaded
 from portal.accounts.models import Role
 from portal.directory.models import Treasury
 from portal.directory.services import create_office
@@ -190,7 +191,7 @@ def test_beneficiary_asks_for_four_changes_and_the_ddo_decides_them(page, phone,
     # the member's photo now with the removal, the correction and the new photo; the newborn's
     # photo and the new photo waiting in their requests
     assert photos.count() == 5
-    assert all(photos.evaluate_all("imgs => imgs.map(i => i.complete && i.naturalWidth > 0)"))
+    assert images_loaded(photos)
     axe(office, "DDO: changes waiting")
     correct = ChangeRequest.objects.get(family=family, type="correct")
     remove = ChangeRequest.objects.get(family=family, type="remove")

@@ -10,6 +10,8 @@ import uuid
 import pytest
 from PIL import Image
 
+from tests.e2e.photos import images_loaded
+
 from portal.enrolment.models import Family, Member, PayLevel, Status
 from portal.enrolment.tests.conftest import aadhaar
 
@@ -246,7 +248,7 @@ def test_employee_registers_two_dependents_ddo_returns_employee_corrects_ddo_ver
     office_page.click(f"a[href='/office/families/{number}/']")
     photos = office_page.locator("main img.member-photo")
     assert photos.count() == 3
-    assert all(photos.evaluate_all("imgs => imgs.map(i => i.complete && i.naturalWidth > 0)"))
+    assert images_loaded(photos)
     axe(office_page, "office review")
     reason = "पुत्र की जन्म तिथि आधार कार्ड से मेल नहीं खाती।"
     returning = f"form[action='/office/families/{number}/return/']"
