@@ -330,9 +330,14 @@ def move_sequences(models) -> None:
 
 
 def analyze(table_names: list[str]) -> None:
+    """Statistics for the planner and, on PostgreSQL outside a transaction, a VACUUM too: it
+    sets the visibility map, without which every count of an office's cards or families
+    reads the table's pages instead of the index alone, until autovacuum comes by (at some
+    random moment later, in the middle of whatever the database is doing then)."""
     with connection.cursor() as cursor:
-        if is_postgres():
-            for name in table_names:
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(name)}")
-        else:
+        if not is_postgres():
             cursor.execute("ANALYZE")
+            return
+        command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"  # VACUUM: never in a transaction
+        for name in table_names:
+            cursor.execute(f"{command} {connection.ops.quote_name(name)}")
