@@ -139,25 +139,49 @@ class QueueRow:
     review_url: str
 
 
-def queue_page(user, filters: dict | None, page_number, *, per_page: int = 50):
-    """One page of the queue: the count, the page's keys in queue order, then those rows with
-    only the columns the page shows and, as subqueries, the primary beneficiary's names and
-    the number of members still in the family. No model objects are built for the rows, and
-    the cost does not grow with the office's families. The subqueries run for the page's rows
-    only (in one query with OFFSET, PostgreSQL would compute them for every skipped row too).
-    Labels, dates and links are made here once per page: in the template they cost more than
-    everything else on the page together."""
-    page = Paginator(families_for(user, filters).values_list("id", flat=True), per_page).get_page(page_number)
-    ids = list(page.object_list)
+def _first_page(page_number) -> bool:
+    return page_number in (None, "", "1", 1)
+
+
+def _queue_rows(qs):
+    """Only the columns the queue shows, with the primary beneficiary's names and the number
+    of members still in the family as subqueries."""
     primary = Member.objects.filter(family=OuterRef("pk"), relation=Relation.SELF, active=True).order_by()
     count = (Member.objects.filter(family=OuterRef("pk"), active=True).order_by()
              .annotate(n=Func(F("id"), function="COUNT")).values("n"))
-    # `ids` come from the scoped query above.
-    rows = {row["id"]: row for row in Family.objects.filter(pk__in=ids).order_by().values(
+    return qs.values(
         "id", "number", "kind", "status", "employee_id", "ppo_number", "submitted_at", "form_received_on",
         name_hi=Subquery(primary.values("name_hi")[:1]), name_en=Subquery(primary.values("name_en")[:1]),
         member_count=Subquery(count),
-    )} if ids else {}
+    )
+
+
+def queue_page(user, filters: dict | None, page_number, *, per_page: int = 50):
+    """One page of the queue: only the columns the page shows and, as subqueries, the
+    primary beneficiary's names and the number of members. No model objects are built for
+    the rows, and the cost does not grow with the office's families.
+
+    The first page (what nearly every visit and search shows) is one query with LIMIT: the
+    subqueries run for the rows shown only (PostgreSQL evaluates them after its sort), and a
+    first page with no row after it is the whole list, so it needs no count either. A later
+    page takes the count, the page's keys in queue order, then those rows: with OFFSET in
+    one query PostgreSQL would compute the subqueries for every skipped row too.
+    Labels, dates and links are made here once per page: in the template they cost more than
+    everything else on the page together."""
+    families = families_for(user, filters)
+    paginator = Paginator(families.values_list("id", flat=True), per_page)
+    if _first_page(page_number):
+        rows = list(_queue_rows(families)[:per_page + 1])  # one more: is there a second page?
+        if len(rows) <= per_page:
+            paginator.count = len(rows)  # Paginator.count is a cached property: no COUNT query
+        rows = rows[:per_page]
+        page = paginator.page(1)
+    else:
+        page = paginator.get_page(page_number)
+        ids = list(page.object_list)
+        # `ids` come from the scoped query above.
+        by_id = {r["id"]: r for r in _queue_rows(Family.objects.filter(pk__in=ids).order_by())} if ids else {}
+        rows = [by_id[pk] for pk in ids if pk in by_id]
     statuses, kinds = {k: str(v) for k, v in Status.choices}, {k: str(v) for k, v in Kind.choices}
     review = reverse("enrolment:review", args=["NUMBER"])
     page.object_list = [QueueRow(
@@ -167,7 +191,7 @@ def queue_page(user, filters: dict | None, page_number, *, per_page: int = 50):
         submitted_on=timezone.localtime(r["submitted_at"]).strftime("%d.%m.%Y") if r["submitted_at"] else "—",
         form_received=r["form_received_on"] is not None, waiting=r["status"] in PENDING,
         review_url=review.replace("NUMBER", r["number"]),
-    ) for r in (rows[pk] for pk in ids if pk in rows)]
+    ) for r in rows]
     return page
 
 
