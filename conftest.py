@@ -16,6 +16,22 @@ def django_db_setup(django_db_setup, django_db_blocker):
         load_master_data()
 
 
+@pytest.fixture
+def master_data_after_flush(transactional_db):
+    """A database committed to for real, with the master data: pytest-django runs such tests
+    after the others and flushes the database after each, which removes what django_db_setup
+    and the data migrations loaded. Loading it again changes nothing otherwise."""
+    import importlib
+
+    from django.apps import apps
+
+    from portal.directory.loader import load_master_data
+
+    load_master_data()
+    # Pay levels and eligibility rules come from a data migration.
+    importlib.import_module("portal.enrolment.migrations.0002_reference_data").load(apps, None)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_state(settings):
     from django.core.cache import cache

@@ -125,7 +125,7 @@ class HotWorld:
 
 
 def forget_report_caches():
-    from portal.reports.selectors import _STATEWIDE
+    from portal.reports.statewide import _STATEWIDE
 
     _STATEWIDE.clear()
 

@@ -20,7 +20,7 @@ from portal.accounts.access import require_role, scope_for, scope_q, scoped
 from portal.accounts.models import Grant, Role
 from portal.directory.models import Department, District, Division, Office
 
-from . import scopes
+from . import scopes, statewide
 from .figures import Figures, Unit, count_offices, targets_by_key
 from .models import Reminder, Review, Snapshot, SnapshotRow
 from .periods import Period, recent_fortnights
@@ -156,34 +156,17 @@ def _total(units: dict[str, Unit], scope: ReportScope, targets: dict) -> Unit:
 # picks from that count (its total, rows, drill-down, offices sorted by name and laggards) is
 # kept with it too, per scope, language and set of offices the user may see: picking and
 # sorting every office again cost as much as the rest of the page.
+#
+# statewide.py keeps that count, and counts it again in the background once it expires.
 WIDE = ("state", "division", "department")
-_STATEWIDE: dict = {}
 _PICKED_PER_COUNT = 64  # (scope, language, offices allowed) combinations kept per count
-
-
-def _statewide(period: Period, now: datetime.datetime):
-    """(counted at, cut-off, every scope's Unit, what pages picked from them) for `period`,
-    counted over every office."""
-    ttl = settings.REPORTS_LIVE_CACHE_SECONDS
-    key = (period.start, period.end)
-    hit = _STATEWIDE.get(key)
-    if ttl and hit and hit[0] <= now < hit[0] + datetime.timedelta(seconds=ttl):
-        return hit
-    cut = period.cut(now)
-    meta, per_office = count_offices(offices=Office.objects.all(), start=period.begins_at, cut=cut)
-    entry = (now, cut, roll_up(meta, per_office, targets_by_key()), {})
-    if ttl:
-        if len(_STATEWIDE) >= 16:
-            _STATEWIDE.clear()
-        _STATEWIDE[key] = entry
-    return entry
 
 
 def live(user, scope: ReportScope, period: Period, *, now: datetime.datetime | None = None) -> Figured:
     """Figures counted for `period` (see docs/reports.md for what "for a period" means)."""
     now = now or clock.now()
     if scope.kind in WIDE and settings.REPORTS_LIVE_CACHE_SECONDS:
-        now, cut, every, picked = _statewide(period, now)
+        now, cut, every, picked = statewide.kept(period, now)
         # Still read through the access helpers: only offices the user may see are picked.
         allowed = frozenset(offices_in(user, scope).values_list("pk", flat=True))
         key = (scope.key, get_language(), allowed)

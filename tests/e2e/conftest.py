@@ -32,22 +32,12 @@ def page(browser):
 
 
 @pytest.fixture
-def e2e_settings(settings, transactional_db):
+def e2e_settings(settings, master_data_after_flush):
     """Messages go to the demo inbox (the tester's phone); master data is present even
     after other transactional tests flushed the database."""
-    import importlib
-
-    from django.apps import apps
-
-    from portal.directory.loader import load_master_data
-
     settings.SMS_BACKEND = "demo"
     settings.EMAIL_CHANNEL_BACKEND = "demo"
     settings.DEMO_MODE = True
-    load_master_data()
-    # Pay levels and eligibility rules come from a data migration, which the flush after an
-    # earlier transactional test removed; loading them again changes nothing otherwise.
-    importlib.import_module("portal.enrolment.migrations.0002_reference_data").load(apps, None)
     return settings
 
 

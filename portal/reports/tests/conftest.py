@@ -26,7 +26,7 @@ def population(at_now, system, make_user, users):
 
 @pytest.fixture(autouse=True)
 def _no_remembered_counts():
-    from ..selectors import _STATEWIDE
+    from ..statewide import _STATEWIDE
 
     _STATEWIDE.clear()
     yield

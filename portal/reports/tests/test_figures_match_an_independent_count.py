@@ -118,7 +118,7 @@ def test_an_empty_scope_is_zeros(population):
 def test_wide_scopes_counted_once_per_period_give_the_same_figures(population, settings):
     """The state-wide count kept for REPORTS_LIVE_CACHE_SECONDS (production) gives every scope
     the same figures as counting each afresh, and is used again until it expires."""
-    from ..selectors import _STATEWIDE
+    from ..statewide import _STATEWIDE
 
     settings.REPORTS_LIVE_CACHE_SECONDS = 300
     period = fortnight_of(NOW.date())
