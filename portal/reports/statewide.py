@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import connection, connections
 
 from portal.directory.models import Office
+from portal.replica import replica_reads
 
 from .figures import count_offices, targets_by_key
 from .periods import Period
@@ -50,7 +51,8 @@ def _refresh_in_background(period: Period, key, now: datetime.datetime) -> bool:
 
         def run() -> None:
             try:
-                _keep(key, _count_statewide(period, now))
+                with replica_reads():  # as the dashboards that asked for it read
+                    _keep(key, _count_statewide(period, now))
             except Exception:  # the kept count stays; a later request tries again
                 logger.exception("reports: counting the state again failed")
             finally:

@@ -65,3 +65,17 @@ def test_inside_a_transaction_an_expired_count_is_counted_in_the_request(populat
     again = live(state, ReportScope("state"), period)
     assert again.generated_at == NOW + datetime.timedelta(seconds=TTL + 1)
     assert not statewide._REFRESHING
+
+
+def test_a_ddos_own_offices_from_the_kept_count_match_a_fresh_count(population, at_now, settings):
+    ddo = population.users["ddo_lko"]
+    office = population.offices["lko_med"]
+    period = fortnight_of(NOW.date())
+    scope = ReportScope("my", offices=(office.pk,))
+    settings.REPORTS_LIVE_CACHE_SECONDS = 0
+    fresh = live(ddo, scope, period)
+    settings.REPORTS_LIVE_CACHE_SECONDS = TTL
+    kept = live(ddo, scope, period)
+    assert kept.total.figures.values == fresh.total.figures.values
+    assert fresh.total.figures.get("registered") > 0
+    assert [o.office_id for o in kept.offices] == [o.office_id for o in fresh.offices] == [office.pk]
