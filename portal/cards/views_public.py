@@ -14,6 +14,7 @@ from portal.ratelimit import client_ip, hit
 from . import qr, selectors
 from .forms import VerifyForm
 from .keys import keyring, pem_public
+from .models import State
 from .verification import check
 
 
@@ -40,10 +41,11 @@ def verify(request):
             if details:
                 record(actor=actor_from_request(request), action="cards.card.checked", target=result.card,
                        details={"status": result.status, "qr": result.from_qr})
+    card = result.card if details else None
     return render(request, "cards/verify.html", {
-        "form": form, "result": result, "details": details,
-        "card": result.card if details else None,
-        "replacement": getattr(result.card, "replaced_by", None) if details and result.card else None,
+        "form": form, "result": result, "details": details, "card": card,
+        # Only a replaced card has a replacement: one query then, none for the others.
+        "replacement": getattr(card, "replaced_by", None) if card and card.state == State.REPLACED else None,
     })
 
 

@@ -82,6 +82,15 @@ def test_unknown_suspended_and_replaced_cards(client, card, system):
     assert "replaced" in english(check(client, other.qr_payload)[0].message)
 
 
+def test_a_hospital_checking_a_replaced_card_is_shown_the_new_card(login, users, card, system):
+    client = login(users["hospital"])
+    assert client.get("/cards/verify/", {"q": card.number}).context["replacement"] is None  # active: none looked up
+    new = replace_card(actor=system, card=card, reason="Lost")
+    response = client.get("/cards/verify/", {"q": card.number})
+    assert response.context["result"].status == "replaced" and response.context["replacement"] == new
+    assert new.number in response.content.decode()
+
+
 def test_a_member_removed_shows_not_valid_before_the_sweep_runs(client, card, family, ddo):
     from portal.audit.services import Actor
 
