@@ -213,6 +213,10 @@ class Card(models.Model):
             models.Index(fields=["office", "stage"]),
             models.Index(fields=["family", "state"]),
             models.Index(fields=["stage", "issued_at"]),
+            # The card lists, newest first (read backwards): state-wide, and one office's,
+            # whose cards (60,000 for a district treasury) would otherwise all be sorted.
+            models.Index(fields=["issued_at", "id"], name="cards_card_issued_idx"),
+            models.Index(fields=["office", "issued_at", "id"], name="cards_card_office_issued_idx"),
         ]
         constraints = [
             # A member holds at most one card a hospital could be shown (active or suspended).

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, Q, Window
+from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -27,8 +27,8 @@ STATEWIDE_CHECKERS = {Role.HOSPITAL, Role.STATE, Role.HELPDESK}
 DETAIL_ROLES = STATEWIDE_CHECKERS | {Role.DDO, Role.TO, Role.OPERATOR, Role.DISTRICT, Role.DIVISION, Role.DEPARTMENT}
 
 
-def cards_for(user, filters: dict | None = None):
-    """Cards an officer may see, newest first, with the list's filters."""
+def cards_for(user, filters: dict | None = None, *, indexed: bool = True):
+    """Cards an officer may see, newest first, with the list's filters (`indexed`: see _search)."""
     filters = filters or {}
     qs = scoped(Card.objects.all(), user, CARD_PATHS).select_related("office", "family")
     if filters.get("stage"):
@@ -37,7 +37,7 @@ def cards_for(user, filters: dict | None = None):
         qs = qs.filter(state=filters["state"])
     query = (filters.get("q") or "").strip()
     if query:
-        qs = qs.filter(_search(query))
+        qs = qs.filter(_search(query, indexed=indexed))
     return qs.order_by("-issued_at", "-id")
 
 
@@ -66,9 +66,13 @@ def card_page(user, filters: dict | None, page_number, *, per_page: int = 50) ->
     made here once per page, as the enrolment queue does (`enrolment.selectors.queue_page`)."""
     keys = cards_for(user, filters)
     if ((filters or {}).get("q") or "").strip():
-        page = _searched_page(keys, page_number, per_page)
+        # Walking the cards by date pays only across the whole state; inside one office or
+        # district the trigram index and the scope together find fewer cards to sort.
+        by_date = (lambda: cards_for(user, filters, indexed=False)) if scope_for(user).state_wide else None
+        page = _searched_page(keys, page_number, per_page, by_date=by_date)
     else:
         page = Paginator(keys.values_list("id", flat=True), per_page).get_page(page_number)
+        page.capped = False
     ids = list(page.object_list)
     # `ids` come from the scoped query above.
     rows = {row["id"]: row for row in Card.objects.filter(pk__in=ids).order_by().values(
@@ -88,26 +92,28 @@ def card_page(user, filters: dict | None, page_number, *, per_page: int = 50) ->
     return page
 
 
-def _searched_page(cards, page_number, per_page: int) -> Page:
-    """A page of search results and their count from one scan: `COUNT(*) OVER ()` beside the
-    page's keys. A name is found through a trigram index, whose every match must be read from
-    the table to be rechecked, for the count as for the top-N sort of the page; for a common
-    surname that is thousands of cards (कुमार: 18,365 of 300,301 on cardsprof) read twice.
-    The same page as `Paginator.get_page`; a page past the end (no row to carry the count)
-    falls back to it, to show the last page as it does."""
-    keys = Paginator(cards.values_list("id", flat=True), per_page)
-    try:
-        number = int(page_number) if page_number not in (None, "") else 1
-    except (TypeError, ValueError):
-        number = 1  # as get_page: not a number -> the first page
-    if number < 1:
-        return keys.get_page(number)
-    offset = (number - 1) * per_page
-    rows = list(cards.annotate(total=Window(Count("pk"))).values_list("id", "total")[offset:offset + per_page])
-    if not rows and number > 1:
-        return keys.get_page(number)
-    keys.count = rows[0][1] if rows else 0  # primes the cached_property
-    return Page([pk for pk, _ in rows], number, keys)
+# A search counts its matches only up to this many: across the state a common surname
+# matches lakhs of cards (शर्मा 1,44,259 of 60 lakh), and counting them all cost seconds.
+# Past it the page says "more than 1,000" and shows the newest 1,000 (20 pages).
+SEARCH_COUNT_CAP = 1000
+
+
+def _searched_page(cards, page_number, per_page: int, *, by_date) -> Page:
+    """A page of search results, newest first, with their count capped at SEARCH_COUNT_CAP
+    (`page.capped` is True when there are more). The count reads at most CAP + 1 matches, in
+    whatever order is cheapest. For a rare term the page's keys are the few matches the
+    trigram index finds, sorted. For a common one (more than CAP), the keys come from
+    `by_date()` if given, the same search in a form no index serves, so that PostgreSQL walks the
+    cards by date and stops at the page's last match: its estimate for a Devanagari term is
+    far too low (545 rows for शर्मा, which matches 1,44,259), and sorting every match cost
+    0.3 s at state scale."""
+    found = cards.order_by().values_list("id", flat=True)[:SEARCH_COUNT_CAP + 1].count()
+    capped = found > SEARCH_COUNT_CAP
+    paginator = Paginator((by_date() if capped and by_date else cards).values_list("id", flat=True), per_page)
+    paginator.count = min(found, SEARCH_COUNT_CAP)  # primes the cached_property
+    page = paginator.get_page(page_number)
+    page.capped = capped
+    return page
 
 
 def _labels(choices) -> dict[str, str]:
@@ -118,7 +124,7 @@ def _labels(choices) -> dict[str, str]:
 _DEVANAGARI_DIGITS = str.maketrans("०१२३४५६७८९", "0123456789")
 
 
-def _search(query: str) -> Q:
+def _search(query: str, *, indexed: bool = True) -> Q:
     """A term with a digit is a card or application number (both stored in capitals): matched
     exactly on their unique indexes, the family's number looked up first so that the cards
     are found through their family index. One OR across the join to families made PostgreSQL
@@ -131,6 +137,11 @@ def _search(query: str) -> Q:
         families = list(Family.objects.filter(number=upper).values_list("pk", flat=True)[:1])
         return Q(number=upper) | Q(family_id__in=families)
     field = "name_hi__icontains" if any("\u0900" <= ch <= "\u097f" for ch in query) else "name_en__icontains"
+    if not indexed and query.upper() == query.lower():
+        # The same match (a term without letter case, as Devanagari is), on the column itself
+        # rather than UPPER(column): the trigram index cannot serve it, so PostgreSQL walks
+        # the cards newest first and stops at the page's last match (see _searched_page).
+        field = field.replace("__icontains", "__contains")
     return Q(**{field: query})
 
 
