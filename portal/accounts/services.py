@@ -16,7 +16,7 @@ from portal.i18n import later
 from portal.notify.otp import OtpError, send_otp, verify_otp, wrong_code_error
 from portal.notify.outbox import queue_email, queue_sms
 
-from .models import OFFICER_ROLES, USERNAME_PREFIX, Grant, Role, User
+from .models import OFFICER_ROLES, USERNAME_PREFIX, Grant, Role, User, stored_username
 
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
 
@@ -187,7 +187,7 @@ def authenticate_officer(*, username: str, password: str, ip: str) -> User:
     if not ratelimit.hit("login-ip", ip, limit=settings.LOGIN_RATE_PER_IP, window_seconds=600):
         record(actor=actor, action="auth.login.rate_limited", details={"username": username[:30]})
         raise AccountError(_("Too many log-in attempts from this network. Please wait 10 minutes."), "rate")
-    user = User.objects.filter(username__iexact=username.strip()).first()
+    user = User.objects.filter(username=stored_username(username)).first()
     now = clock.now()
     if user is None or not user.is_officer:
         record(actor=actor, action="auth.login.failed", details={"reason": "unknown_user"})
@@ -270,7 +270,7 @@ def _verify(*, user, username: str, purpose: str, code: str, ip: str) -> None:
 
 def start_password_reset(*, username: str, ip: str) -> None:
     """Send an OTP to the registered mobile."""
-    user = User.objects.filter(username__iexact=username.strip(), is_active=True).first()
+    user = User.objects.filter(username=stored_username(username), is_active=True).first()
     if user is None or not user.is_officer:
         record(actor=Actor(label=username[:150], ip=ip), action="auth.reset.unknown_user")
         return
@@ -279,7 +279,7 @@ def start_password_reset(*, username: str, ip: str) -> None:
 
 
 def complete_password_reset(*, username: str, code: str, new_password: str, ip: str) -> User:
-    user = User.objects.filter(username__iexact=username.strip(), is_active=True).first()
+    user = User.objects.filter(username=stored_username(username), is_active=True).first()
     if user is not None and not user.is_officer:
         user = None
     if user is not None:
@@ -303,7 +303,7 @@ LOGIN_LABEL = _("log in")
 
 
 def start_otp_login(*, username: str, ip: str) -> None:
-    user = User.objects.filter(username__iexact=username.strip(), is_active=True, role=Role.BENEFICIARY).first()
+    user = User.objects.filter(username=stored_username(username), is_active=True, role=Role.BENEFICIARY).first()
     if user is None:
         record(actor=Actor(label=username[:150], ip=ip), action="auth.otp_login.unknown_user")
         return
@@ -311,7 +311,7 @@ def start_otp_login(*, username: str, ip: str) -> None:
 
 
 def complete_otp_login(*, username: str, code: str, ip: str) -> User:
-    user = User.objects.filter(username__iexact=username.strip(), is_active=True, role=Role.BENEFICIARY).first()
+    user = User.objects.filter(username=stored_username(username), is_active=True, role=Role.BENEFICIARY).first()
     if user is None:
         record(actor=Actor(label=username[:150], ip=ip), action="auth.login.failed", details={"reason": "unknown_user"})
     _verify(user=user, username=username, purpose=LOGIN_PURPOSE, code=code, ip=ip)

@@ -2,8 +2,8 @@ from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -184,10 +184,11 @@ def contact_confirm(request):
 @login_required
 def user_list(request):
     require_role(request.user, Role.STATE, Role.HELPDESK)
-    users = selectors.users_for_staff(role=request.GET.get("role", ""), query=request.GET.get("q", ""))
-    page = Paginator(users, 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/user_list.html", {"page": page, "roles": Role.choices,
-                                                       "role": request.GET.get("role", ""), "q": request.GET.get("q", "")})
+    role, q = request.GET.get("role", ""), request.GET.get("q", "")
+    page = selectors.user_page(role=role, query=q, page_number=request.GET.get("page"))
+    query = urlencode({k: v for k, v in {"role": role, "q": q}.items() if v})  # the pager keeps the search
+    return render(request, "accounts/user_list.html", {"page": page, "roles": Role.choices, "role": role, "q": q,
+                                                       "query": query})
 
 
 @login_required

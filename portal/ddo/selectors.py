@@ -33,16 +33,23 @@ def applications_for(user, filters: dict | None = None):
     query = (filters.get("q") or "").strip()
     if query:
         qs = qs.filter(
-            Q(number__iexact=query) | Q(ddo_code=query) | Q(mobile=query)
+            Q(number=stored_number(query)) | Q(ddo_code=query) | Q(mobile=query)
             | Q(officer_name_en__icontains=query) | Q(officer_name_hi__icontains=query)
         )
     return qs.order_by("submitted_at", "id")
 
 
+def stored_number(text: str | None) -> str:
+    """An application number as the portal makes it (DR260000427, in capitals), for an exact
+    match on its unique index, however it was typed: `number__iexact` compares UPPER(number),
+    which no index serves (each look-up read every application)."""
+    return (text or "").strip().upper()
+
+
 def application_or_404(user, number: str) -> Application:
     return get_scoped_or_404(
         Application.objects.exclude(status=Status.DRAFT).select_related("district", "department", "treasury", "officer"),
-        user, APPLICATION_PATHS, number__iexact=number,
+        user, APPLICATION_PATHS, number=stored_number(number),
     )
 
 

@@ -27,6 +27,7 @@ from .models import (
     Kind,
     Status,
 )
+from .selectors import stored_number
 
 MAX_OFFICES = 25
 ACCESS_PURPOSE = "ddo.access"
@@ -184,7 +185,7 @@ def submit_application(*, actor: Actor, application: Application, ip: str = "") 
 
 
 def find_for_access(number: str) -> Application | None:
-    return Application.objects.exclude(status=Status.DRAFT).filter(number__iexact=number.strip()).first()
+    return Application.objects.exclude(status=Status.DRAFT).filter(number=stored_number(number)).first()
 
 
 def send_access_otp(*, application: Application, ip: str = ""):

@@ -37,7 +37,7 @@ def _application(request, number: str) -> Application:
     """The application this browser has opened (drafts it created, or after an OTP)."""
     if not ACCESS.allows(request, number):
         raise Http404
-    application = Application.objects.filter(number=number.upper()).select_related(
+    application = Application.objects.filter(number=selectors.stored_number(number)).select_related(
         "district", "department", "treasury").first()
     if application is None:
         raise Http404

@@ -11,7 +11,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from portal.accounts.access import require_role
-from portal.accounts.models import Role, User
+from portal.accounts.models import Role, User, stored_username
 from portal.audit.services import actor_from_request
 from portal.csp import SCAN_FRAME_CSP
 from portal.fields import bound_with_prefix
@@ -148,7 +148,7 @@ def handover_decide(request, pk, decision):
 @login_required
 def handover_by_state(request, username):
     require_role(request.user, Role.STATE)
-    officer = User.objects.filter(username__iexact=username, role__in=(Role.DDO, Role.TO)).first()
+    officer = User.objects.filter(username=stored_username(username), role__in=(Role.DDO, Role.TO)).first()
     if officer is None:
         raise Http404
     form = HandoverForm(request.POST or None, offices=selectors.offices_in_charge(officer))

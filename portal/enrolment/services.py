@@ -29,6 +29,7 @@ from .models import (
     Relation,
     Status,
 )
+from .selectors import stored_number
 
 ACCESS_PURPOSE = "enrolment.access"
 ACCESS_LABEL = _("open your registration for the cashless treatment scheme")
@@ -290,7 +291,8 @@ def resubmit_family(*, actor: Actor, family: Family) -> Family:
 
 
 def find_for_access(number: str) -> Family | None:
-    return Family.objects.filter(number__iexact=(number or "").strip()).first()
+    """The Employee Gateway's "open with an OTP": by the number as stored, on its unique index."""
+    return Family.objects.filter(number=stored_number(number)).first()
 
 
 def send_access_otp(*, family: Family, ip: str = ""):

@@ -53,7 +53,7 @@ def _is_operator(request) -> bool:
 def _family(request, number: str) -> Family:
     """The family this browser opened (a draft it made, or after an OTP), or one of an
     operator's own office. Anything else is not found."""
-    family = Family.objects.filter(number=number.upper()).select_related("office", "pay_level").first()
+    family = Family.objects.filter(number=selectors.stored_number(number)).select_related("office", "pay_level").first()
     if family is None:
         raise Http404
     if _is_operator(request):
