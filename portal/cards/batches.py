@@ -27,7 +27,7 @@ from portal import clock
 from portal.audit.services import Actor, record, record_many
 from portal.i18n import later
 
-from . import selectors
+from . import preview, selectors
 from .faces import face_for
 from .models import BATCH_TRANSITIONS, BatchPart, Card, CardPrint, PrintBatch, Stage, State
 from .pdf import render_batch_part
@@ -104,6 +104,7 @@ def create_batch(*, actor: Actor, filters: dict, limit: int, token, labels: dict
     record_many(actor=actor, action="cards.card.in_batch",
                 items=[(card, {"batch": batch.number}) for card in Card.objects.filter(batch=batch).only("pk", "number")])
     transaction.on_commit(lambda: start(batch))
+    transaction.on_commit(preview.forget)  # the batch page's kept counts (preview.py)
     batch.left_to_sweep = left  # families whose cards the sweep is still issuing, for the message
     return batch
 
@@ -307,6 +308,7 @@ def cancel(*, actor: Actor, batch: PrintBatch) -> int:
     batch.save()
     record_many(actor=actor, action="cards.card.left_batch",
                 items=[(c, {"batch": batch.number, "cancelled": True}) for c in cards])
+    transaction.on_commit(preview.forget)
     return len(cards)
 
 

@@ -155,6 +155,8 @@ class Dispatch(models.Model):
 
     class Meta:
         ordering = ["-dispatched_on", "-id"]
+        # The dispatch register, newest first (read backwards): a page without sorting them all.
+        indexes = [models.Index(fields=["dispatched_on", "id"], name="cards_dispatch_register_idx")]
 
     @property
     def audit_label(self) -> str:
@@ -217,6 +219,12 @@ class Card(models.Model):
             # whose cards (60,000 for a district treasury) would otherwise all be sorted.
             models.Index(fields=["issued_at", "id"], name="cards_card_issued_idx"),
             models.Index(fields=["office", "issued_at", "id"], name="cards_card_office_issued_idx"),
+            # The few cards the state cell's pages look for among 60 lakh: ready to print
+            # (the batch page's count) and printed, waiting to be dispatched (the dispatch page).
+            models.Index(fields=["office"], condition=models.Q(stage="issued", state="active"),
+                         name="cards_card_ready_to_print"),
+            models.Index(fields=["office"], condition=models.Q(stage="printed", state="active"),
+                         name="cards_card_waiting_dispatch"),
         ]
         constraints = [
             # A member holds at most one card a hospital could be shown (active or suspended).

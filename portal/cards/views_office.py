@@ -93,8 +93,8 @@ def desk(request):
     require_role(request.user, *DESK)
     dispatches = selectors.dispatches_for(request.user)
     return render(request, "cards/desk.html", {
-        "incoming": [d for d in dispatches if d.received_at is None],
-        "received": [d for d in dispatches if d.received_at is not None][:20],
+        "incoming": selectors.with_card_totals(dispatches.filter(received_at__isnull=True)),
+        "received": selectors.with_card_totals(dispatches.filter(received_at__isnull=False)[:20]),
         "families": selectors.awaiting_handover(request.user), "receive_form": ReceiveForm(),
     })
 

@@ -84,7 +84,7 @@ def batch_detail(request, number: str):
     batch = selectors.batch_or_404(number)
     response = render(request, "cards/batch.html", {
         "batch": batch, "parts": batch.parts.all(), "dispatch_offices": selectors.offices_with_printed_cards(
-            {"batch": batch.pk})[:50] if batch.status == PrintBatch.Status.DONE else [],
+            {"batch": batch.pk}).exists() if batch.status == PrintBatch.Status.DONE else False,
         "running": batch.status in (PrintBatch.Status.QUEUED, PrintBatch.Status.RUNNING),
         "refresh": REFRESH_SECONDS,
     })
@@ -155,6 +155,7 @@ def dispatch_list(request):
     district = request.GET.get("district", "")
     filters = {"district": int(district)} if district.isdigit() else {}
     page = Paginator(selectors.offices_with_printed_cards(filters), 50).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_waiting(page.object_list)
     return render(request, "cards/dispatch.html", {
         "page": page, "districts": District.objects.order_by("name_en"), "district": filters.get("district"),
         "query": f"district={filters['district']}" if filters else "",
@@ -189,4 +190,5 @@ def dispatch_office(request, code: str):
 def dispatch_register(request):
     require_role(request.user, Role.STATE, Role.HELPDESK)
     page = Paginator(selectors.dispatches_for(request.user), 50).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_card_totals(page.object_list)
     return render(request, "cards/dispatch_register.html", {"page": page, "query": ""})
