@@ -404,10 +404,13 @@ CARD_VERIFY_RATE_PER_IP = env_int("CARD_VERIFY_RATE_PER_IP", 120)  # card checks
 # --- Monitoring and reports (portal.reports) ---------------------------------------------
 REMINDER_PENDING_DAYS = env_int("REMINDER_PENDING_DAYS", 15)  # remind DDOs/TOs of applications older than this
 REMINDER_QUIET_HOURS = env("REMINDER_QUIET_HOURS", "21-8")  # no reminders from 21:00 to 08:00 IST
-# Live figures of the widest scopes (state, division, department across the state) come from
-# one state-wide count per period kept this many seconds per process (0: count every time,
-# as the demo and the tests do, so what was just done shows at once).
+# Live monitoring figures (every scope) come from one state-wide count per period kept this
+# many seconds per process (0: count every time, as the demo and the tests do, so what was
+# just done shows at once).
 REPORTS_LIVE_CACHE_SECONDS = env_int("REPORTS_LIVE_CACHE_SECONDS", 0 if DEMO_MODE else 120)
+# The print-batch page's preview (cards ready, families without cards) is kept this many
+# seconds in the shared cache (0: counted on every view; see portal/cards/preview.py).
+CARD_PREVIEW_SECONDS = env_int("CARD_PREVIEW_SECONDS", 0 if DEMO_MODE else 120)
 
 # One-time passwords.
 OTP_VALID_MINUTES = 10

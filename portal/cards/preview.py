@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 
 def keep_seconds() -> int:
-    return getattr(settings, "CARD_PREVIEW_SECONDS", 0 if settings.DEMO_MODE else 120)
+    return settings.CARD_PREVIEW_SECONDS
 
 
 def _count(filters: dict) -> dict:
