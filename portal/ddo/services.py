@@ -185,7 +185,12 @@ def submit_application(*, actor: Actor, application: Application, ip: str = "") 
 
 
 def find_for_access(number: str) -> Application | None:
-    return Application.objects.exclude(status=Status.DRAFT).filter(number=stored_number(number)).first()
+    # get(), not first(): the number is unique, and first() would sort by the model's
+    # ordering, which lets PostgreSQL walk the submission-date index instead of the number's.
+    try:
+        return Application.objects.exclude(status=Status.DRAFT).get(number=stored_number(number))
+    except Application.DoesNotExist:
+        return None
 
 
 def send_access_otp(*, application: Application, ip: str = ""):
