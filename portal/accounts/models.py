@@ -5,6 +5,8 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from portal.identifiers import as_stored
+
 
 class Role(models.TextChoices):
     STATE = "state", _("State cell")
@@ -36,12 +38,7 @@ USERNAME_PREFIX = {
 OFFICER_ROLES = {r for r in Role if r != Role.BENEFICIARY}
 
 
-def stored_username(text: str | None) -> str:
-    """A user ID as the portal makes it (prefix and digits, in capitals: BN000123, DDO000123),
-    for an exact match on the username's unique index, however it was typed. `username__iexact`
-    compares UPPER(username), which no index serves: every log-in read all 17.8 lakh users at
-    state scale (a sequential scan)."""
-    return (text or "").strip().upper()
+stored_username = as_stored  # portal/identifiers.py
 
 
 class UserManager(BaseUserManager):

@@ -7,6 +7,7 @@ from portal.accounts.access import get_scoped_or_404, scope_for, scoped
 from portal.audit.selectors import events_for
 from portal.directory.models import Office
 from portal.waiting import waited
+from portal.identifiers import as_stored
 
 from .models import IN_STATE_QUEUE, Application, Handover, Status
 
@@ -39,11 +40,7 @@ def applications_for(user, filters: dict | None = None):
     return qs.order_by("submitted_at", "id")
 
 
-def stored_number(text: str | None) -> str:
-    """An application number as the portal makes it (DR260000427, in capitals), for an exact
-    match on its unique index, however it was typed: `number__iexact` compares UPPER(number),
-    which no index serves (each look-up read every application)."""
-    return (text or "").strip().upper()
+stored_number = as_stored  # portal/identifiers.py
 
 
 def application_or_404(user, number: str) -> Application:

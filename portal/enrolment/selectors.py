@@ -18,6 +18,7 @@ from portal.accounts.models import Grant, Role
 from portal.audit.selectors import events_for
 from portal.directory.models import Office
 from portal.waiting import waited
+from portal.identifiers import as_stored
 
 from .models import (
     PENDING,
@@ -200,11 +201,7 @@ def families_by_number(user, numbers: list[str]) -> list[Family]:
     return list(families_for(user, {"status": "all"}).filter(number__in=numbers).only("id", "number"))
 
 
-def stored_number(text: str | None) -> str:
-    """An application number as the portal makes it (EN2600001273, in capitals), for an exact
-    match on its unique index, however it was typed: `number__iexact` compares UPPER(number),
-    which no index serves, so each look-up read all 22 lakh families at state scale."""
-    return (text or "").strip().upper()
+stored_number = as_stored  # portal/identifiers.py
 
 
 def family_or_404(user, number: str) -> Family:

@@ -8,23 +8,17 @@ import re
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from conftest import PASSWORD
 from portal.accounts import selectors, services
 from portal.accounts.models import Role, User
+from tests.sql_plans import plans, sql_of
 
 pytestmark = pytest.mark.django_db
 
 # What `username__iexact` sends: UPPER(username) on PostgreSQL, username LIKE ... ESCAPE on SQLite.
 UPPER_USERNAME = re.compile(r'UPPER\("accounts_user"\."username"|"accounts_user"\."username" LIKE ', re.I)
-
-
-def sql_of(run) -> list[str]:
-    with CaptureQueriesContext(connection) as queries:
-        run()
-    return [q["sql"] for q in queries.captured_queries]
 
 
 def test_a_password_log_in_finds_a_user_id_typed_in_small_letters_with_spaces(client, make_user):
@@ -96,18 +90,6 @@ def _page_of_one(kw):
     page = Paginator(selectors.users_for_staff(role=kw["role"], query=kw["query"]), 1).get_page(kw["page_number"])
     page.capped = False
     return page
-
-
-def plans(run) -> list[str]:
-    with CaptureQueriesContext(connection) as queries:
-        run()
-    texts = []
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")  # a few rows: only whether an index fits is of interest
-        for query in queries.captured_queries:
-            cursor.execute("EXPLAIN " + query["sql"])
-            texts.append("\n".join(row[0] for row in cursor.fetchall()))
-    return texts
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the plans are PostgreSQL's")

@@ -7,11 +7,11 @@ import datetime
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from portal.cards import selectors
 from portal.cards.models import Card
 from portal.cards.services import issue_cards
+from tests.sql_plans import plans
 
 pytestmark = pytest.mark.django_db
 
@@ -71,19 +71,6 @@ def test_the_search_filters_on_the_cards_alone(users, cards):
 def test_the_list_page_shows_what_the_search_found(login, ddo, cards):
     page = login(ddo).get("/cards/", {"q": "सुनीता"}).content.decode()
     assert "सुनीता देवी" in page and "क्षमा" not in page
-
-
-def plans(run) -> list[str]:
-    """EXPLAIN of each query `run` sends (as sent: psycopg's own text of it)."""
-    with CaptureQueriesContext(connection) as queries:
-        run()
-    texts = []
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")  # a few rows: only whether the index fits is of interest
-        for query in queries.captured_queries:
-            cursor.execute("EXPLAIN " + query["sql"])
-            texts.append("\n".join(row[0] for row in cursor.fetchall()))
-    return texts
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="pg_trgm exists only on PostgreSQL")

@@ -7,13 +7,12 @@ import datetime
 import re
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from portal.cards import selectors
 from portal.cards.models import Card, PrintBatch
 from portal.cards.services import issue_cards
+from tests.sql_plans import sql_of
 
 pytestmark = pytest.mark.django_db
 
@@ -22,17 +21,10 @@ UPPER_NUMBER = re.compile(r'UPPER\("\w+"\."number"|"\w+"\."number" LIKE ', re.I)
 EXACT_NUMBER = '"cards_card"."number" = '
 
 
-
 @pytest.fixture
 def card(family, system):
     issue_cards(family=family, actor=system)
     return Card.objects.filter(family=family).order_by("id").first()
-
-
-def sql_of(run) -> list[str]:
-    with CaptureQueriesContext(connection) as queries:
-        run()
-    return [q["sql"] for q in queries.captured_queries]
 
 
 def test_the_verify_page_finds_the_card_by_its_number_without_upper(login, users, card):

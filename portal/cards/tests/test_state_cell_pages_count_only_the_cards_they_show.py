@@ -8,7 +8,6 @@ import uuid
 import pytest
 from django.db import connection
 from django.db.models import Count, Q
-from django.test.utils import CaptureQueriesContext
 
 from portal.audit.services import Actor
 from portal.cards import batches, delivery, preview, selectors
@@ -16,6 +15,7 @@ from portal.cards.models import Card, Dispatch, Stage, State
 from portal.cards.services import issue_cards
 from portal.directory.models import Office
 from portal.enrolment.models import Family, Member
+from tests.sql_plans import plans
 
 pytestmark = pytest.mark.django_db
 
@@ -104,18 +104,6 @@ def test_the_preview_is_kept_and_counted_again_after_a_batch_starts(make_family,
     # The batch issued the new family's cards and took two cards: counted again.
     assert selectors.ready_summary({}) == {"cards": 4, "offices": 1, "families_without_cards": 0}
     assert Family.objects.filter(status="verified").count() == 2
-
-
-def plans(run) -> list[str]:
-    with CaptureQueriesContext(connection) as queries:
-        run()
-    texts = []
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")  # a few rows: only whether the index fits is of interest
-        for query in queries.captured_queries:
-            cursor.execute("EXPLAIN " + query["sql"])
-            texts.append("\n".join(row[0] for row in cursor.fetchall()))
-    return texts
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the plans are PostgreSQL's")

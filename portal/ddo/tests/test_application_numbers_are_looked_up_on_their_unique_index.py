@@ -7,20 +7,14 @@ import re
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from portal.ddo import selectors, services
+from tests.sql_plans import sql_of
 
 pytestmark = pytest.mark.django_db
 
 UPPER_NUMBER = re.compile(r'UPPER\("ddo_application"\."number"|"ddo_application"\."number" LIKE ', re.I)
-
-
-def sql_of(run) -> list[str]:
-    with CaptureQueriesContext(connection) as queries:
-        run()
-    return [q["sql"] for q in queries.captured_queries]
 
 
 def test_opening_with_an_otp_finds_a_number_typed_in_small_letters_with_spaces(submitted):

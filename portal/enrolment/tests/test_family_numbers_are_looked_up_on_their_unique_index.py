@@ -7,23 +7,17 @@ import re
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from portal.enrolment import selectors, services
 
 from .conftest import officer, register
+from tests.sql_plans import sql_of
 
 pytestmark = pytest.mark.django_db
 
 # What `number__iexact` sends: UPPER(number) on PostgreSQL, number LIKE ... ESCAPE on SQLite.
 UPPER_NUMBER = re.compile(r'UPPER\("enrolment_family"\."number"|"enrolment_family"\."number" LIKE ', re.I)
-
-
-def sql_of(run) -> list[str]:
-    with CaptureQueriesContext(connection) as queries:
-        run()
-    return [q["sql"] for q in queries.captured_queries]
 
 
 @pytest.fixture
