@@ -20,6 +20,7 @@ import json
 import math
 import os
 import platform
+import random
 import re
 import shutil
 import socket
@@ -74,6 +75,10 @@ def recreate_database(url: str) -> dict:
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return database_facts(url)
+
+
+def database_facts(url: str) -> dict:
     with psycopg.connect(url) as conn:
         return {
             "version": conn.execute("SHOW server_version").fetchone()[0],
@@ -431,10 +436,12 @@ def percentile(ordered: list[float], p: float) -> float:
 
 
 def run_scenario(name: str, port: int, gunicorn_pid: int, setup, step, concurrency: int | None = None, *,
-                 database: str) -> dict:
+                 database: str, think: float = 0.0) -> dict:
     """`setup(client, i)` prepares thread i (not timed); `step(client, i)` makes one request
     and returns None on success or a short error text. `database`: the benchmark database,
-    whose PostgreSQL backends the CPU accounting counts."""
+    whose PostgreSQL backends the CPU accounting counts. `think` > 0: each client pauses a
+    random 0.5–1.5 × `think` seconds after each response (a user reading the page), which is
+    not part of the latency; 0 is a closed loop, the next request as soon as one is answered."""
     times: dict[str, float] = {}
     clients = concurrency or CONCURRENCY
 
@@ -451,6 +458,7 @@ def run_scenario(name: str, port: int, gunicorn_pid: int, setup, step, concurren
 
     def worker(i: int) -> None:
         mine = per_thread[i]
+        pause = random.Random(i).uniform  # the same pauses in every run
         client = Client(port)
         try:
             setup(client, i)
@@ -477,6 +485,8 @@ def run_scenario(name: str, port: int, gunicorn_pid: int, setup, step, concurren
                 mine["warm_ok"] += error is None
                 # Started in the warm-up, served (and its CPU spent) inside the measured window.
                 mine["carried"] += error is None and t1 >= times["warm_end"]
+                if think:
+                    time.sleep(pause(0.5 * think, 1.5 * think))
                 continue
             if error is None:
                 mine["latencies"].append(t1 - t0)
@@ -485,6 +495,8 @@ def run_scenario(name: str, port: int, gunicorn_pid: int, setup, step, concurren
                 if len(mine["samples"]) < 3:
                     mine["samples"].append(error)
             mine["last"] = t1
+            if think:
+                time.sleep(min(pause(0.5 * think, 1.5 * think), max(0.0, times["end"] - time.perf_counter())))
         mine["connections"] = client.connections - (connections_at_start or client.connections)
         client.close()
 
@@ -527,6 +539,7 @@ def run_scenario(name: str, port: int, gunicorn_pid: int, setup, step, concurren
         "served_in_window": ok + sum(m["carried"] for m in per_thread),
         "cpu": cpu,
         "concurrency": clients,
+        "think_seconds": think,
     }
     lat = result["latency_ms"]
     log(f"{name:<16} {result['rps']:>8.1f} req/s  p50 {lat['p50']} ms  p95 {lat['p95']} ms  errors {result['errors']}")

@@ -9,7 +9,9 @@ on Redis, against PostgreSQL holding a synthetic population (`make bench`).
    against it and gunicorn, both with CELERY_EAGER=false: SMS, the outbox and print batches go
    through the broker as in production.
 4. Runs each scenario with BENCH_CONCURRENCY (50) clients in a closed loop (common.run_scenario),
-   plus the yardsticks measured in the same run: the bare view /healthz and plain SQL counts.
+   plus the yardsticks measured in the same run: the bare view /healthz and plain SQL counts;
+   then every scenario again as 50 users who each pause about BENCH_THINK_SECONDS after each
+   page (the p95 targets are judged on this pass; docs/benchmarks.md says why).
    Then bulk verification over HTTP and one print batch produced by the Celery worker.
 5. Writes bench/results/suite.json and suite.md (bench/suite_report.py) and prints the summary.
 
@@ -25,6 +27,11 @@ in bench/common.py):
     BENCH_BULK_SIZE / BENCH_BULK_REPEAT  500 / 2   families per bulk verification, and how many
     BENCH_BATCH_CARDS         2000    cards in the print batch (fewer if fewer are ready)
     BENCH_SUITE_OUTPUT        bench/results/suite.json (suite.md beside it)
+    BENCH_THINK_SECONDS       1       mean pause of a user between pages in the second pass (0: no second pass)
+    BENCH_REUSE_DB            unset   1: use the database as it is (made by an earlier run with BENCH_KEEP_DB=1
+                                      or by generate_population): migrate it, skip the drop and the generation
+    BENCH_VAR_DIR             unset   the var directory (vault key) that database was made with; needed with
+                                      BENCH_REUSE_DB, and never removed
 """
 
 import datetime
@@ -64,6 +71,9 @@ CELERY_CONCURRENCY = int(os.environ.get("BENCH_CELERY_CONCURRENCY", "1"))
 BULK_SIZE = int(os.environ.get("BENCH_BULK_SIZE", "500"))
 BULK_REPEAT = int(os.environ.get("BENCH_BULK_REPEAT", "2"))
 BATCH_CARDS = int(os.environ.get("BENCH_BATCH_CARDS", "2000"))
+THINK = float(os.environ.get("BENCH_THINK_SECONDS", "1"))
+REUSE_DB = os.environ.get("BENCH_REUSE_DB", "") not in ("", "0", "false", "no")
+VAR_DIR = os.environ.get("BENCH_VAR_DIR", "")
 PASSWORD = "Bench-Suite-Officer-2026"
 FAMILY_RE = r"/gateway/EN\d{10}/$"
 
@@ -146,7 +156,9 @@ def tree_cpu(pid: int) -> float:
 class Runner:
     def __init__(self, port: int, gunicorn_pid: int, celery_pid: int):
         self.port, self.gunicorn_pid, self.celery_pid = port, gunicorn_pid, celery_pid
-        self.results: dict[str, dict] = {}
+        self.results: dict[str, dict] = {}  # closed loop
+        self.paced: dict[str, dict] = {}  # users who pause `think` seconds between pages
+        self.think = 0.0
         self.primed: dict = {}
 
     def run(self, name: str, setup, step, concurrency: int | None = None, **info) -> dict:
@@ -156,10 +168,11 @@ class Runner:
                 client.cookies["portal_language"] = "en"
 
         c0, t0 = tree_cpu(self.celery_pid), time.perf_counter()
-        result = common.run_scenario(name, self.port, self.gunicorn_pid, bilingual, step, concurrency, database=DB_NAME)
+        result = common.run_scenario(name + (" paced" if self.think else ""), self.port, self.gunicorn_pid, bilingual,
+                                     step, concurrency, database=DB_NAME, think=self.think)
         self._add_cpu(result, c0, t0)
         result.update(info)
-        self.results[name] = result
+        (self.paced if self.think else self.results)[name] = result
         return result
 
     def _add_cpu(self, result: dict, c0: float, t0: float) -> None:
@@ -319,11 +332,14 @@ def scenarios(r: Runner, prep: dict) -> None:
         return None if status == 200 and body.startswith(b"%PDF") else f"self-print {status} -> {headers.get('location')}"
 
     d, of, last = prep["scopes"]["district"], prep["scopes"]["office"], prep["last_fortnight"]
-    r.run("bare", none, get_step(["/healthz"], b"ok"), kind="yardstick")
-    r.results["sql_count_state"] = sql_scenario("sql_count_state", "SELECT count(*) FROM enrolment_family", (), WORKERS)
-    r.results["sql_count_queue"] = sql_scenario(
-        "sql_count_queue", "SELECT count(*) FROM enrolment_family WHERE office_id = %s "
-        "AND status IN ('submitted', 'resubmitted')", (prep["big_office"]["pk"],), WORKERS)
+    closed_loop = not r.think  # the yardsticks are measured once, in the closed loop
+    if closed_loop:
+        r.run("bare", none, get_step(["/healthz"], b"ok"), kind="yardstick")
+        r.results["sql_count_state"] = sql_scenario("sql_count_state", "SELECT count(*) FROM enrolment_family", (),
+                                                    WORKERS)
+        r.results["sql_count_queue"] = sql_scenario(
+            "sql_count_queue", "SELECT count(*) FROM enrolment_family WHERE office_id = %s "
+            "AND status IN ('submitted', 'resubmitted')", (prep["big_office"]["pk"],), WORKERS)
     r.run("register", register_setup, register_step, kind="interactive", what="POST /gateway/new/<office>/employee/")
     r.run("ddo_queue", ddo, get_step(["/office/families/"], b'name="number"'), kind="interactive",
           what="GET /office/families/ (the DDO with the most waiting)")
@@ -353,7 +369,8 @@ def scenarios(r: Runner, prep: dict) -> None:
           kind="search", what="GET /cards/verify/?q=<card number>, state cell (any card)")
     r.run("selfprint", selfprint_setup, selfprint_step, kind="interactive",
           what="POST /my/cards/print/ one card at card size, each client its own beneficiary")
-    r.primed = prime_kept_count(r, s["state"])
+    if closed_loop:
+        r.primed = prime_kept_count(r, s["state"])
     r.run("dashboard_state", state, get_step(["/reports/state/"], b"<svg"), kind="interactive", what="GET /reports/state/")
     r.run("dashboard_district", district, get_step([f"/reports/{d}/"], b"<svg"), kind="interactive",
           what=f"GET /reports/{d}/ (district officer)")
@@ -363,7 +380,8 @@ def scenarios(r: Runner, prep: dict) -> None:
           what=f"GET /reports/state/fortnight/ (last ended fortnight {last})")
     r.run("report_district", district, get_step([f"/reports/{d}/fortnight/"], b'class="report"'), kind="interactive",
           what=f"GET /reports/{d}/fortnight/")
-    r.run("bare_end", none, get_step(["/healthz"], b"ok"), kind="yardstick")
+    if closed_loop:
+        r.run("bare_end", none, get_step(["/healthz"], b"ok"), kind="yardstick")
 
 
 def sql_one(query: str, params=()) -> tuple:
@@ -451,20 +469,29 @@ def main() -> None:
     idle_busy = common.machine_busy()
     if idle_busy is not None and idle_busy > 0.3:
         log(f"warning: {idle_busy} cores already busy before the suite starts: the numbers will be low")
-    var_dir = tempfile.mkdtemp(prefix="portal-bench-suite-")
+    if REUSE_DB and not VAR_DIR:
+        sys.exit("BENCH_REUSE_DB needs BENCH_VAR_DIR: the vault key the database was made with")
+    var_dir = VAR_DIR or tempfile.mkdtemp(prefix="portal-bench-suite-")
     env = common.server_env(var_dir, DB_URL)
     procs: dict[str, subprocess.Popen | None] = {"gunicorn": None, "celery": None, "redis": None}
     started = time.monotonic()
     try:
-        log(f"recreating database {DB_NAME}")
-        pg = common.recreate_database(DB_URL)
-        common.manage(env, "migrate", "--noinput")
-        master = common.manage(env, "load_master_data").strip()
-        log(f"generate_population --scale {SCALE} {' '.join(GENERATE_ARGS)}")
-        t0 = time.monotonic()
-        generated = common.manage(env, "generate_population", "--scale", SCALE, "--password", PASSWORD, *GENERATE_ARGS)
-        generate_s = round(time.monotonic() - t0, 1)
-        log(f"generated in {generate_s} s")
+        if REUSE_DB:
+            log(f"reusing database {DB_NAME} as it is (BENCH_REUSE_DB)")
+            pg = common.database_facts(DB_URL)
+            common.manage(env, "migrate", "--noinput")
+            master, generated, generate_s = "reused", "reused database: not generated in this run", None
+        else:
+            log(f"recreating database {DB_NAME}")
+            pg = common.recreate_database(DB_URL)
+            common.manage(env, "migrate", "--noinput")
+            master = common.manage(env, "load_master_data").strip()
+            log(f"generate_population --scale {SCALE} {' '.join(GENERATE_ARGS)}")
+            t0 = time.monotonic()
+            generated = common.manage(env, "generate_population", "--scale", SCALE, "--password", PASSWORD,
+                                      *GENERATE_ARGS)
+            generate_s = round(time.monotonic() - t0, 1)
+            log(f"generated in {generate_s} s")
         prep = common.bench_script(env, "seed_suite.py", "prepare", str(CONCURRENCY))
         log(f"prepared: big office {prep['big_office']}, {prep['cards_ready']} cards ready to print, "
             f"{prep['freeze_due']['snapshots']} snapshots frozen in {prep['freeze_due']['seconds']} s")
@@ -479,11 +506,16 @@ def main() -> None:
         runner = Runner(port, procs["gunicorn"].pid, procs["celery"].pid)
         before = common.bench_script(env, "seed_suite.py", "counts")
         scenarios(runner, prep)
+        if THINK > 0:
+            log(f"the same scenarios as {CONCURRENCY} users pausing ~{THINK:g} s between pages")
+            runner.think = THINK
+            scenarios(runner, prep)
         bulk = bulk_verify(runner, prep)
         batch = print_batch(runner, env, prep)
         busy_after = common.machine_busy(1.0)
         after = common.bench_script(env, "seed_suite.py", "counts")
-        registered = runner.results["register"]["ok"] + runner.results["register"]["warmup_ok"]
+        registered = sum(run["register"]["ok"] + run["register"]["warmup_ok"]
+                         for run in (runner.results, runner.paced) if "register" in run)
         checks = {
             "drafts_created": after["families_by_status"].get("draft", 0) - before["families_by_status"].get("draft", 0),
             "register_successes": registered,
@@ -501,7 +533,7 @@ def main() -> None:
             "config": {"scale": SCALE, "generate_args": GENERATE_ARGS, "seconds": common.SECONDS,
                        "warmup_seconds": common.WARMUP, "concurrency": CONCURRENCY, "gunicorn_workers": WORKERS,
                        "gunicorn_worker_class": "sync", "celery_concurrency": CELERY_CONCURRENCY,
-                       "celery_eager": False, "broker": "redis (own server)" if procs["redis"] else redis_url,
+                       "celery_eager": False, "think_seconds": THINK, "reused_db": REUSE_DB, "broker": "redis (own server)" if procs["redis"] else redis_url,
                        "sql_connections": WORKERS, "db_conn_max_age": int(common.DB_CONN_MAX_AGE),
                        "database": DB_NAME, "sms_backend": "demo",
                        "languages": "odd-numbered clients English (portal_language=en), even ones Hindi (the default)",
@@ -510,6 +542,7 @@ def main() -> None:
                            "master_data": master, "rows": prep["rows"], "big_office": prep["big_office"],
                            "freeze_due": prep["freeze_due"], "cards_ready": prep["cards_ready"]},
             "scenarios": runner.results,
+            "paced": runner.paced,
             "kept_count_primed": runner.primed,
             "bulk_verify": bulk,
             "print_batch": batch,
@@ -527,8 +560,8 @@ def main() -> None:
     finally:
         for name in ("gunicorn", "celery", "redis"):
             (common.stop_gunicorn if name == "gunicorn" else stop)(procs[name])
-        if KEEP_DB:
-            log(f"kept database {DB_NAME} and {var_dir} (BENCH_KEEP_DB)")
+        if KEEP_DB or REUSE_DB:
+            log(f"kept database {DB_NAME} and {var_dir} (BENCH_KEEP_DB or BENCH_REUSE_DB)")
         else:
             try:
                 common.drop_database(DB_URL)
