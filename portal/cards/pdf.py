@@ -33,7 +33,10 @@ from fpdf.enums import PDFResourceType, TextMode
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
+from portal import hbsubset
 from portal.pdf import FONT_DIR, FONTS, SCHEME_EN, SCHEME_HI, PortalPDF, _prototype, output
+
+hbsubset.install()  # the fonts of card documents are subset by HarfBuzz (portal/hbsubset.py)
 
 W, H = 85.6, 54.0  # ISO/IEC 7810 ID-1 (CR80)
 MARGIN = 3.0
@@ -166,7 +169,7 @@ def _document(*, format, title: str):
         # and glyph ids too (read-only once the font is loaded; copying them was ~12,000
         # deepcopy calls, a tenth of a self-print's time): only the subset is the document's.
         font = copy.deepcopy(prototype, {id(prototype.cw): prototype.cw, id(prototype.glyph_ids): prototype.glyph_ids})
-        font.ttfont = ttLib.TTFont(io.BytesIO(_prepared_fonts()[family]), recalcTimestamp=False, lazy=True)
+        font.ttfont = hbsubset.HbTTFont(_prepared_fonts()[family], recalcTimestamp=False, lazy=True)
         font.i = len(pdf.fonts) + 1
         pdf.fonts[font.fontkey] = font
     pdf.set_text_shaping(True)
