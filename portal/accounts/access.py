@@ -23,6 +23,11 @@ class Scope:
     units: tuple[tuple[tuple[str, int], ...], ...]
 
     @property
+    def offices_only(self) -> bool:
+        """Every grant is to one office (a DDO, TO or operator): a few thousand records at most."""
+        return not self.state_wide and all(key == "office" for unit in self.units for key, _ in unit)
+
+    @property
     def office_ids(self) -> set[int]:
         return {value for unit in self.units for key, value in unit if key == "office"}
 

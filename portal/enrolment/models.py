@@ -219,6 +219,13 @@ class Member(models.Model):
             models.UniqueConstraint(fields=["aadhaar"], condition=Q(holds_primary=True),
                                     name="enrolment_one_live_primary_per_aadhaar"),
         ]
+        indexes = [
+            # The primary beneficiary of a family, with what the queue shows and searches: its
+            # name subqueries and an office's name search read only this index (PostgreSQL keeps
+            # the included columns in it; elsewhere it is an index on family_id).
+            models.Index(fields=["family"], include=["active", "name_en", "name_hi"], condition=Q(relation="self"),
+                         name="enrolment_member_primary_names"),
+        ]
 
     @property
     def name(self) -> str:

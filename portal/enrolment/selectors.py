@@ -19,6 +19,7 @@ from portal.audit.selectors import events_for
 from portal.directory.models import Office
 from portal.waiting import waited
 from portal.identifiers import as_stored
+from portal.namesearch import contains_unindexed
 
 from .models import (
     PENDING,
@@ -80,13 +81,14 @@ def _with_digits_as_ascii(text: str) -> str:
     return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
 
 
-def _search(qs, query: str):
+def _search(qs, query: str, *, indexed: bool):
     """A family by application number, employee ID, PPO number or mobile, and by the primary
     beneficiary's name unless the term has a digit (then it is one of those identifiers).
     The identifiers are matched exactly on upper-case functional indexes; the name test is a
     correlated EXISTS, so it reads the members of the families already in scope (one index
-    probe each) instead of every primary beneficiary in the state, and on PostgreSQL a
-    trigram index (migration 0004) can answer it for large scopes: the planner picks."""
+    probe each) instead of every primary beneficiary in the state. With `indexed` (a scope
+    wider than offices) it is written so that the trigram index (migration 0004) can answer
+    it, and the planner picks; without, so that it cannot (portal/namesearch.py)."""
     query = _with_digits_as_ascii(query)
     upper = query.upper()
     match = (Q(number=upper) | Q(employee_id_upper=upper) | Q(ppo_number_upper=upper))
@@ -95,8 +97,9 @@ def _search(qs, query: str):
     if not any(ch.isdigit() for ch in query):
         # Names are kept one script per field (the forms refuse anything else), so a term in
         # Devanagari is looked for in the Hindi name and any other in the English one.
-        field = "name_hi__icontains" if _DEVANAGARI.search(query) else "name_en__icontains"
-        match |= Exists(Member.objects.filter(family=OuterRef("pk"), relation=Relation.SELF, **{field: query}))
+        field = "name_hi" if _DEVANAGARI.search(query) else "name_en"
+        name = Q(**{f"{field}__icontains": query}) if indexed else contains_unindexed(field, query)
+        match |= Exists(Member.objects.filter(name, family=OuterRef("pk"), relation=Relation.SELF))
     return qs.alias(employee_id_upper=Upper("employee_id"), ppo_number_upper=Upper("ppo_number")).filter(match)
 
 
@@ -118,7 +121,7 @@ def families_for(user, filters: dict | None = None):
     qs = waited(qs, filters.get("age", ""))
     query = (filters.get("q") or "").strip()
     if query:
-        qs = _search(qs, query)
+        qs = _search(qs, query, indexed=not scope_for(user).offices_only)
     return qs.order_by("submitted_at", "id")
 
 
