@@ -218,7 +218,11 @@ class Card(models.Model):
             # The card lists, newest first (read backwards): state-wide, and one office's,
             # whose cards (60,000 for a district treasury) would otherwise all be sorted.
             models.Index(fields=["issued_at", "id"], name="cards_card_issued_idx"),
-            models.Index(fields=["office", "issued_at", "id"], name="cards_card_office_issued_idx"),
+            # With the names in it (PostgreSQL keeps included columns in the index), an office's
+            # name search reads this index alone: 25,000 entries for the busiest office instead
+            # of the trigram index's entries for the whole state (ASHA: 1,07,896; 83-110 -> 24-30 ms).
+            models.Index(fields=["office", "issued_at", "id"], include=["name_en", "name_hi"],
+                         name="cards_card_office_issued_names"),
             # The few cards the state cell's pages look for among 60 lakh: ready to print
             # (the batch page's count) and printed, waiting to be dispatched (the dispatch page).
             models.Index(fields=["office"], condition=models.Q(stage="issued", state="active"),

@@ -67,11 +67,14 @@ def card_page(user, filters: dict | None, page_number, *, per_page: int = 50) ->
     page's rows only. No model objects are
     built (a page of Card + Family + Office objects cost ~20-30 ms of CPU); labels and links are
     made here once per page, as the enrolment queue does (`enrolment.selectors.queue_page`)."""
-    keys = cards_for(user, filters)
+    scope = scope_for(user)
+    # Inside offices the name is tested on each of their cards (the index with the names,
+    # newest first); the trigram index would fetch every match in the state (namesearch.py).
+    keys = cards_for(user, filters, indexed=not scope.offices_only)
     if ((filters or {}).get("q") or "").strip():
         # Walking the cards by date pays only across the whole state; inside one office or
         # district the trigram index and the scope together find fewer cards to sort.
-        by_date = (lambda: cards_for(user, filters, indexed=False)) if scope_for(user).state_wide else None
+        by_date = (lambda: cards_for(user, filters, indexed=False)) if scope.state_wide else None
         page = _searched_page(keys, page_number, per_page, by_date=by_date)
     else:
         page = Paginator(keys.values_list("id", flat=True), per_page).get_page(page_number)

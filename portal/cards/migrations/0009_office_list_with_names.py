@@ -1,0 +1,27 @@
+"""The office's card list index also carries the names, so an office's name search reads it
+alone (portal/cards/models.py). Replaces cards_card_office_issued_idx (same key columns)."""
+
+from django.conf import settings
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('cards', '0008_waiting_and_register_indexes'),
+        ('directory', '0001_initial'),
+        ('enrolment', '0006_primary_names_index'),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+    ]
+
+    operations = [
+        migrations.AddIndex(
+            model_name='card',
+            index=models.Index(fields=['office', 'issued_at', 'id'], include=('name_en', 'name_hi'), name='cards_card_office_issued_names'),
+        ),
+        # Removed after the new one exists: the office's list is never without its index.
+        migrations.RemoveIndex(
+            model_name='card',
+            name='cards_card_office_issued_idx',
+        ),
+    ]
