@@ -355,6 +355,9 @@ CELERY_BEAT_SCHEDULE = {
     # Freezes the figures of every fortnight that has ended and has no snapshot yet
     # (hourly, so a scheduler that was down at midnight catches up).
     "reports-freeze-fortnights": {"task": "portal.reports.tasks.freeze_due_snapshots", "schedule": crontab(minute=5)},
+    # The state-wide live count behind every dashboard, counted again while people look at it
+    # (portal/reports/statewide.py).
+    "reports-keep-statewide-counts": {"task": "portal.reports.tasks.keep_statewide_counts", "schedule": 60.0},
     # Reminders to DDOs/TOs with old pending applications; weekly digest to district officers.
     "reports-pending-reminders": {"task": "portal.reports.tasks.send_pending_reminders",
                                   "schedule": crontab(hour=10, minute=30)},

@@ -1,14 +1,15 @@
 """Scheduled monitoring work (Celery beat, see CELERY_BEAT_SCHEDULE in settings). Each task
 is idempotent: running it twice, or retrying it, changes nothing the first run did."""
 
+import datetime
 import uuid
 
 from celery import shared_task
 
 from portal.audit.services import Actor
 
-from . import reminders, services
-from .periods import fortnight_from_slug
+from . import reminders, services, statewide
+from .periods import Period, fortnight_from_slug
 
 
 @shared_task(name="portal.reports.tasks.freeze_due_snapshots")
@@ -40,3 +41,18 @@ def send_pending_reminders() -> int:
 @shared_task(name="portal.reports.tasks.send_weekly_digests")
 def send_weekly_digests() -> int:
     return len(reminders.send_weekly_digests())
+
+
+@shared_task(name="portal.reports.tasks.count_statewide")
+def count_statewide(start: str, end: str) -> str:
+    """Count the period from `start` to `end` (ISO dates) over the state again and share it
+    with every web process (asked for by a dashboard whose kept count has expired)."""
+    period = Period(datetime.date.fromisoformat(start), datetime.date.fromisoformat(end))
+    return statewide.count_and_share(period)
+
+
+@shared_task(name="portal.reports.tasks.keep_statewide_counts")
+def keep_statewide_counts() -> list[str]:
+    """Every minute: count again the periods dashboards asked for in the last hour, so that
+    their kept count is fresh when the next one asks."""
+    return statewide.keep_wanted()

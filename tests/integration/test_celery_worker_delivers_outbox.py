@@ -3,56 +3,17 @@
 Runs where .ci/run provides REDIS_URL and a PostgreSQL DATABASE_URL; elsewhere the suite
 uses eager Celery and SQLite and this module is skipped."""
 
-import os
-import subprocess
-import sys
-import time
 
 import pytest
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from portal import clock
 from portal.notify.models import DemoInboxMessage, Message
 from portal.notify.outbox import keyring, queue_sms
 
+from .conftest import wait_for
+
 pytestmark = [pytest.mark.integration]
-
-
-@pytest.fixture
-def worker(transactional_db, tmp_path):
-    if not os.environ.get("REDIS_URL") or connection.vendor != "postgresql":
-        pytest.skip("needs REDIS_URL and PostgreSQL (bash .ci/run starts both)")
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "PORTAL_VAR_DIR": str(settings.VAR_DIR),  # same secret and outbox keys as this process
-        "CELERY_EAGER": "false",
-        "SMS_BACKEND": "demo",
-        "EMAIL_CHANNEL_BACKEND": "demo",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo", "--loglevel=WARNING",
-         "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        env=env, stdout=open(tmp_path / "worker.log", "w"), stderr=subprocess.STDOUT,
-    )
-    from portal.celery import app
-
-    app.conf.task_always_eager = False
-    yield process
-    app.conf.task_always_eager = True
-    process.terminate()
-    process.wait(timeout=20)
-
-
-def wait_for(predicate, seconds=30):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_worker_sends_queued_sms_after_commit(worker, settings):

@@ -1,6 +1,6 @@
 """The scheduled monitoring work is on Celery beat at the documented times (India time):
 freezing every hour at minute 5, pending reminders daily at 10:30, the weekly digest on
-Mondays at 09:45; each entry names a registered task, and the freeze task, run through
+Mondays at 09:45, the state-wide count every minute; each entry names a registered task, and the freeze task, run through
 Celery, freezes the ended fortnights once."""
 
 import pytest
@@ -29,6 +29,10 @@ def test_the_beat_schedule_has_each_monitoring_task_at_its_time():
         assert entry["task"] == task and task in app.tasks, name
         for field, values in fields.items():
             assert getattr(entry["schedule"], field) == values, (name, field)
+    # The state-wide live count is kept fresh every minute while dashboards look at it.
+    keep = settings.CELERY_BEAT_SCHEDULE["reports-keep-statewide-counts"]
+    assert keep["task"] == "portal.reports.tasks.keep_statewide_counts" and keep["task"] in app.tasks
+    assert keep["schedule"] == 60.0
 
 
 def test_the_freeze_task_run_through_celery_freezes_each_ended_fortnight_once(population):
