@@ -1,8 +1,8 @@
 """With REPORTS_LIVE_CACHE_SECONDS (production: 120) the state dashboard counts the state once:
 the next request runs no count over families or cards, and shows the same figures, drill-down
 and laggards as a fresh count; what it kept is per language (the drill-down is sorted by the
-name in the page's language) and per set of offices the user may see; a new family shows once
-the kept count expires."""
+name in the page's language) and per set of grants (the user's access scope), not per request; a
+new family shows once the kept count expires."""
 
 import datetime
 
@@ -96,3 +96,27 @@ def test_a_division_officer_sees_only_their_division_from_the_kept_count(populat
     laggards = response.context["laggards"]
     assert {lag.unit.office_id for lag in laggards.most_pending + laggards.lowest_coverage} <= offices
     assert all(c.division_id == division.pk for c in response.context["children"])
+
+
+def test_what_is_picked_is_kept_per_set_of_grants_not_per_request(population, settings):
+    # The state cell's second look reads no office list; an officer with other grants looking
+    # at the same scope gets what their own grants allow, not the state cell's pick.
+    from ..periods import fortnight_of
+    from ..scopes import ReportScope
+    from ..selectors import live
+
+    settings.REPORTS_LIVE_CACHE_SECONDS = 120
+    lucknow = population.offices["lko_med"].district
+    scope, period = ReportScope("district", district=lucknow), fortnight_of(NOW.date())
+    state = population.users["state"]
+    first = live(state, scope, period)
+    with CaptureQueriesContext(connection) as queries:
+        again = live(state, scope, period)
+    assert not [q for q in queries.captured_queries if '"directory_office"' in q["sql"]]
+    assert [o.office_id for o in again.offices] == [o.office_id for o in first.offices]
+    assert len(first.offices) == Office.objects.filter(district=lucknow).count() > 1
+
+    medical_in_lucknow = live(population.users["deptdist"], scope, period)
+    mine = set(Office.objects.filter(district=lucknow, department=population.offices["lko_med"].department)
+               .values_list("pk", flat=True))
+    assert {o.office_id for o in medical_in_lucknow.offices} == mine
