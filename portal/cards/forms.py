@@ -75,7 +75,8 @@ class BatchFilterForm(PortalForm):
         code = (self.cleaned_data.get("office") or "").strip().upper()
         if not code:
             return None
-        office = Office.objects.filter(code__iexact=code).first() or Office.objects.filter(ddo_code=code).first()
+        # Both codes are stored in capitals (OF0000123, DDO000123): exact matches on their indexes.
+        office = Office.objects.filter(code=code).first() or Office.objects.filter(ddo_code=code).first()
         if office is None:
             raise forms.ValidationError(_("No office has this DDO code or office code."), code="office")
         return office
