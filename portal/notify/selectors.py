@@ -6,5 +6,7 @@ def outbox(*, status: str = "", to: str = ""):
     if status:
         messages = messages.filter(status=status)
     if to:
-        messages = messages.filter(to__iexact=to.strip())
+        # Emails are queued in lower case and mobiles normalised (outbox._queue): an exact
+        # match on the `to` index, where `__iexact` (UPPER(to)) would read the whole outbox.
+        messages = messages.filter(to=to.strip().lower())
     return messages

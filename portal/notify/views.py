@@ -21,6 +21,6 @@ def demo_inbox(request):
     messages = []
     if form.is_valid():
         to = form.cleaned_data["to"].strip()
-        lookup = {"to__iexact": to} if "@" in to else {"to": normalise_mobile(to)}
+        lookup = {"to": to.lower()} if "@" in to else {"to": normalise_mobile(to)}  # as queued
         messages = list(DemoInboxMessage.objects.filter(**lookup)[:50])
     return render(request, "notify/demo_inbox.html", {"form": form, "inbox": messages})

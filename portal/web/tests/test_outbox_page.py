@@ -40,3 +40,18 @@ def test_other_roles_cannot_see_the_outbox(users, login, role):
 
 def test_helpdesk_cannot_requeue(users, login):
     assert login(users["helpdesk"]).post(reverse("web:outbox_requeue"), {"message": ["1"]}).status_code == 403
+
+
+def test_an_email_address_is_found_in_any_case_on_its_index(users, login):
+    # Addresses are queued in lower case, so the page matches exactly (the `to` index).
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from portal.notify.outbox import queue_email
+
+    queue_email(to="Ravi.Kumar@Example.in", template="ddo_submitted", language="en", context={"number": "DR260000018"})
+    client = login(users["helpdesk"])
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("web:outbox"), {"to": " RAVI.KUMAR@example.IN "}).content.decode()
+    assert "ravi.kumar@example.in" in page
+    assert not [q for q in queries.captured_queries if "UPPER(" in q["sql"] and "notify_message" in q["sql"]]
