@@ -135,6 +135,10 @@ TEMPLATES = [
 
 # --- Databases, cache and sessions (several web nodes: docs/deployment.md) ----------------
 DB_CONNECT_TIMEOUT = env_int("DB_CONNECT_TIMEOUT", 5)  # seconds; a dead server fails fast, not after minutes
+# PostgreSQL's parallel workers per query (its own default is 2). Pages gain nothing from them on
+# a busy server: a state-wide card name search cost 47 ms of the machine's CPU with them and
+# 32 ms without, and took longer (docs/benchmarks.md, finding 19). -1: leave the server's setting.
+DB_PARALLEL_WORKERS_PER_QUERY = env_int("DB_PARALLEL_WORKERS_PER_QUERY", 0)
 
 
 def _database(url: str) -> dict:
@@ -146,6 +150,8 @@ def _database(url: str) -> dict:
     )
     if config["ENGINE"] == "django.db.backends.postgresql":
         config.setdefault("OPTIONS", {})["connect_timeout"] = DB_CONNECT_TIMEOUT
+        if DB_PARALLEL_WORKERS_PER_QUERY >= 0:
+            config["OPTIONS"]["options"] = f"-c max_parallel_workers_per_gather={DB_PARALLEL_WORKERS_PER_QUERY}"
     return config
 
 
