@@ -38,6 +38,7 @@ STALE_LIMIT = 5
 WANTED_SECONDS = 3600  # beat keeps counting a period a dashboard asked for this recently
 _PREFIX = "reports:statewide:"
 _WANTED = _PREFIX + "wanted"  # {(start, end): when a dashboard last asked}
+_MARKED: dict = {}  # period key -> when this process last marked it wanted
 _REFRESHING: dict = {}  # period key -> the thread counting it again
 _REFRESH_LOCK = threading.Lock()
 logger = logging.getLogger(__name__)
@@ -111,6 +112,12 @@ def _adopt(key, hit):
 
 
 def _mark_wanted(key, now: datetime.datetime) -> None:
+    # At most once per keeping time per process (the beat looks an hour back), not on every
+    # request that finds the count expired while a worker counts it again.
+    last = _MARKED.get(key)
+    if last is not None and 0 <= (now - last).total_seconds() < settings.REPORTS_LIVE_CACHE_SECONDS:
+        return
+    _MARKED[key] = now
     # Read, change, write: two processes marking at once may lose one mark, which costs at
     # most one count made in the background instead of ahead of time.
     wanted = {k: at for k, at in (cache.get(_WANTED) or {}).items()

@@ -147,3 +147,18 @@ def test_the_worker_counts_on_one_core_of_postgresql(shared_cache, population):
         assert "SET LOCAL max_parallel_workers_per_gather = 0" in sent[:first_count]
     else:
         assert not [sql for sql in sent if "max_parallel_workers" in sql]
+
+
+def test_a_process_marks_a_period_wanted_once_per_keeping_time(shared_cache, population, at_now):
+    state = population.users["state"]
+    period = fortnight_of(NOW.date())
+    live(state, ReportScope("state"), period)
+    assert cache.get(statewide._WANTED)
+    at_now.shift(datetime.timedelta(seconds=TTL + 1))
+    cache.delete(statewide._WANTED)
+    live(state, ReportScope("state"), period)  # expired: marked again
+    assert cache.get(statewide._WANTED)
+    cache.delete(statewide._WANTED)
+    at_now.shift(datetime.timedelta(seconds=5))
+    live(state, ReportScope("state"), period)  # still expired, marked 5 s ago: not again
+    assert cache.get(statewide._WANTED) is None
