@@ -26,10 +26,10 @@ def population(at_now, system, make_user, users):
 
 @pytest.fixture(autouse=True)
 def _no_remembered_counts():
-    from ..statewide import _MARKED, _STATEWIDE
+    from ..statewide import _LOOKED, _MARKED, _STATEWIDE
 
-    _STATEWIDE.clear()
-    _MARKED.clear()
+    for kept in (_STATEWIDE, _MARKED, _LOOKED):
+        kept.clear()
     yield
-    _STATEWIDE.clear()
-    _MARKED.clear()
+    for kept in (_STATEWIDE, _MARKED, _LOOKED):
+        kept.clear()

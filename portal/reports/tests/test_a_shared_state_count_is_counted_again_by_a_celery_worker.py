@@ -162,3 +162,20 @@ def test_a_process_marks_a_period_wanted_once_per_keeping_time(shared_cache, pop
     at_now.shift(datetime.timedelta(seconds=5))
     live(state, ReportScope("state"), period)  # still expired, marked 5 s ago: not again
     assert cache.get(statewide._WANTED) is None
+
+
+def test_while_the_worker_counts_a_process_looks_at_the_cache_once_a_second(shared_cache, population, at_now,
+                                                                            monkeypatch):
+    state = population.users["state"]
+    period = fortnight_of(NOW.date())
+    live(state, ReportScope("state"), period)
+    looks = []
+    adopt = statewide._adopt
+    monkeypatch.setattr(statewide, "_adopt", lambda key, hit: looks.append(key) or adopt(key, hit))
+    at_now.shift(datetime.timedelta(seconds=TTL + 1))
+    for _ in range(5):
+        assert live(state, ReportScope("state"), period).generated_at == NOW  # the kept count, served
+    assert len(looks) == 1 and len(shared_cache) == 1
+    at_now.shift(datetime.timedelta(seconds=statewide.LOOK_EVERY_SECONDS))
+    live(state, ReportScope("state"), period)
+    assert len(looks) == 2 and len(shared_cache) == 1  # asked once per keeping time all the same
