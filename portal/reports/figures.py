@@ -12,7 +12,7 @@ has not ended) and, for the "in the period" figures, from the period's first ins
 
 import datetime
 from functools import cached_property
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
@@ -197,8 +197,7 @@ class Unit:
     def __reduce__(self):
         # Positional fields only, without what a page formatted (`t`): a third of the size
         # and time of pickling each field by name.
-        return (Unit, (self.kind, self.key, self.code, self.name_en, self.name_hi, self.office_id, self.district_id,
-                       self.division_id, self.department_id, self.figures, self.token))
+        return (Unit, tuple(getattr(self, f.name) for f in fields(self)))
 
 
 def _kind_index(kind: str) -> int:

@@ -113,13 +113,20 @@ def _adopt(key, hit):
     return entry
 
 
+def _due(last_done: dict, key, now: datetime.datetime, every: float) -> bool:
+    """Whether `every` seconds have passed since `last_done[key]`; if so, `now` is recorded."""
+    last = last_done.get(key)
+    if last is not None and 0 <= (now - last).total_seconds() < every:
+        return False
+    last_done[key] = now
+    return True
+
+
 def _mark_wanted(key, now: datetime.datetime) -> None:
     # At most once per keeping time per process (the beat looks an hour back), not on every
     # request that finds the count expired while a worker counts it again.
-    last = _MARKED.get(key)
-    if last is not None and 0 <= (now - last).total_seconds() < settings.REPORTS_LIVE_CACHE_SECONDS:
+    if not _due(_MARKED, key, now, settings.REPORTS_LIVE_CACHE_SECONDS):
         return
-    _MARKED[key] = now
     # Read, change, write: two processes marking at once may lose one mark, which costs at
     # most one count made in the background instead of ahead of time.
     wanted = {k: at for k, at in (cache.get(_WANTED) or {}).items()
@@ -220,11 +227,7 @@ def _look_again(key, now: datetime.datetime) -> bool:
     second per process while the kept count has expired. Each look is three or four cache
     round trips, which every request paid while a worker counted (7-12 % of the state
     dashboard's samples under load)."""
-    last = _LOOKED.get(key)
-    if last is not None and 0 <= (now - last).total_seconds() < LOOK_EVERY_SECONDS:
-        return False
-    _LOOKED[key] = now
-    return True
+    return _due(_LOOKED, key, now, LOOK_EVERY_SECONDS)
 
 
 def kept(period: Period, now: datetime.datetime):

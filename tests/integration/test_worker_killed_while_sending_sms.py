@@ -14,7 +14,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -26,6 +25,8 @@ from portal.notify.models import Message
 from portal.notify.outbox import queue_sms
 from portal.notify.tasks import sweep_outbox
 
+from .conftest import wait_for
+
 pytestmark = [pytest.mark.integration]
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,15 +35,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def wait_for(predicate, seconds=30.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def gateway_requests(log: Path) -> list[dict]:
