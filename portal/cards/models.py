@@ -218,7 +218,7 @@ class Card(models.Model):
             # The card lists, newest first (read backwards): state-wide, and one office's,
             # whose cards (60,000 for a district treasury) would otherwise all be sorted. The
             # state-wide one carries the names too: a common name past the search's count cap
-            # walks it newest first (selectors._searched_page) and now tests each name in the
+            # walks it newest first (search.searched_page) and now tests each name in the
             # index, not on the card's page (Akhtari, 1,281 of 60 lakh: 355 -> 138 ms).
             models.Index(fields=["issued_at", "id"], include=["name_en", "name_hi"], name="cards_card_issued_names"),
             # With the names in it (PostgreSQL keeps included columns in the index), an office's

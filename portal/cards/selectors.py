@@ -16,9 +16,9 @@ from portal.directory.models import Office
 from portal.enrolment.models import Family, Member, Relation
 from portal.enrolment.models import Status as FamilyStatus
 from portal.identifiers import as_stored
-from portal.namesearch import contains_unindexed
 
 from . import preview
+from .search import common_name_key, search_q, searched_page
 from .models import Card, CardPrint, Dispatch, PrintBatch, Stage, State
 
 CARD_PATHS = {"office": "office", "district": "office__district", "division": "office__district__division",
@@ -31,7 +31,7 @@ DETAIL_ROLES = STATEWIDE_CHECKERS | {Role.DDO, Role.TO, Role.OPERATOR, Role.DIST
 
 
 def cards_for(user, filters: dict | None = None, *, indexed: bool = True):
-    """Cards an officer may see, newest first, with the list's filters (`indexed`: see _search)."""
+    """Cards an officer may see, newest first, with the list's filters (`indexed`: see search.search_q)."""
     filters = filters or {}
     qs = scoped(Card.objects.all(), user, CARD_PATHS).select_related("office", "family")
     if filters.get("stage"):
@@ -40,7 +40,7 @@ def cards_for(user, filters: dict | None = None, *, indexed: bool = True):
         qs = qs.filter(state=filters["state"])
     query = (filters.get("q") or "").strip()
     if query:
-        qs = qs.filter(_search(query, indexed=indexed))
+        qs = qs.filter(search_q(query, indexed=indexed))
     return qs.order_by("-issued_at", "-id")
 
 
@@ -71,11 +71,15 @@ def card_page(user, filters: dict | None, page_number, *, per_page: int = 50) ->
     # Inside offices the name is tested on each of their cards (the index with the names,
     # newest first); the trigram index would fetch every match in the state (namesearch.py).
     keys = cards_for(user, filters, indexed=not scope.offices_only)
-    if ((filters or {}).get("q") or "").strip():
+    filters = filters or {}
+    query = (filters.get("q") or "").strip()
+    if query:
         # Walking the cards by date pays only across the whole state; inside one office or
         # district the trigram index and the scope together find fewer cards to sort.
         by_date = (lambda: cards_for(user, filters, indexed=False)) if scope.state_wide else None
-        page = _searched_page(keys, page_number, per_page, by_date=by_date)
+        every_card = scope.state_wide and not (filters.get("stage") or filters.get("state"))
+        page = searched_page(keys, page_number, per_page, by_date=by_date,
+                             common_key=common_name_key(query) if every_card else None)
     else:
         page = Paginator(keys.values_list("id", flat=True), per_page).get_page(page_number)
         page.capped = False
@@ -98,57 +102,9 @@ def card_page(user, filters: dict | None, page_number, *, per_page: int = 50) ->
     return page
 
 
-# A search counts its matches only up to this many: across the state a common surname
-# matches lakhs of cards (शर्मा 1,44,259 of 60 lakh), and counting them all cost seconds.
-# Past it the page says "more than 1,000" and shows the newest 1,000 (20 pages).
-SEARCH_COUNT_CAP = 1000
-
-
-def _searched_page(cards, page_number, per_page: int, *, by_date) -> Page:
-    """A page of search results, newest first, with their count capped at SEARCH_COUNT_CAP
-    (`page.capped` is True when there are more). The count reads at most CAP + 1 matches, in
-    whatever order is cheapest. For a rare term the page's keys are the few matches the
-    trigram index finds, sorted. For a common one (more than CAP), the keys come from
-    `by_date()` if given, the same search in a form no index serves, so that PostgreSQL walks the
-    cards by date and stops at the page's last match: its estimate for a common name is far
-    too low (545 rows for शर्मा, which matches 1,44,259; 545 for AHMAD, 59,644), and sorting
-    every match cost 0.25-0.3 s at state scale."""
-    found = cards.order_by().values_list("id", flat=True)[:SEARCH_COUNT_CAP + 1].count()
-    capped = found > SEARCH_COUNT_CAP
-    paginator = Paginator((by_date() if capped and by_date else cards).values_list("id", flat=True), per_page)
-    paginator.count = min(found, SEARCH_COUNT_CAP)  # primes the cached_property
-    page = paginator.get_page(page_number)
-    page.capped = capped
-    return page
-
-
 def _labels(choices) -> dict[str, str]:
     # What get_FOO_display shows: the label in the page's language, else the stored value.
     return {value: str(label) for value, label in choices}
-
-
-_DEVANAGARI_DIGITS = str.maketrans("०१२३४५६७८९", "0123456789")
-
-
-def _search(query: str, *, indexed: bool = True) -> Q:
-    """A term with a digit is a card or application number (both stored in capitals): matched
-    exactly on their unique indexes, the family's number looked up first so that the cards
-    are found through their family index. One OR across the join to families made PostgreSQL
-    join every card of the scope to its family before filtering (bench/suite.py: a state-wide
-    search read all cards and all families). Any other term is a name, looked for only in the
-    field of its script (the forms keep one script per field), on the cards alone."""
-    query = query.translate(_DEVANAGARI_DIGITS)
-    if any(ch.isdigit() for ch in query):
-        upper = query.upper()
-        families = list(Family.objects.filter(number=upper).values_list("pk", flat=True)[:1])
-        return Q(number=upper) | Q(family_id__in=families)
-    field = "name_hi" if any("\u0900" <= ch <= "\u097f" for ch in query) else "name_en"
-    if not indexed:
-        # The same match in a form the trigram index cannot serve (portal/namesearch.py), so
-        # PostgreSQL walks the cards newest first and stops at the page's last match (see
-        # _searched_page). For English this was a sort of every match: 59,644 for AHMAD, 250 ms.
-        return contains_unindexed(field, query)
-    return Q(**{f"{field}__icontains": query})
 
 
 stored_number = as_stored  # portal/identifiers.py

@@ -93,7 +93,7 @@ def test_a_state_wide_name_search_reads_the_trigram_index_of_the_names_script_on
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="plans are PostgreSQL's")
 def test_a_state_wide_walk_by_date_tests_the_names_in_the_list_index_on_postgresql(users, cards):
-    """Past the count cap a state-wide search walks the cards newest first (_searched_page):
+    """Past the count cap a state-wide search walks the cards newest first (search.searched_page):
     on the list index, which carries the names, reading no card until one matches."""
     with connection.cursor() as cursor:
         # A handful of rows would rather be fetched and sorted: what is checked is that the

@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from portal.cards import selectors
+from portal.cards import search, selectors
 from portal.cards.services import issue_cards
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +51,7 @@ def test_the_scope_and_the_filters_still_apply(users, tripathis):
 
 
 def test_past_the_cap_the_count_stops_and_the_page_says_more(users, tripathis, monkeypatch, client):
-    monkeypatch.setattr(selectors, "SEARCH_COUNT_CAP", 4)
+    monkeypatch.setattr(search, "SEARCH_COUNT_CAP", 4)
     for q in ("त्रिपाठी", "Tripathi"):
         page = selectors.card_page(users["state"], {"q": q}, 1, per_page=PER_PAGE)
         assert page.capped and page.paginator.count == 4 and page.paginator.num_pages == 2
@@ -68,7 +68,7 @@ def test_past_the_cap_the_count_stops_and_the_page_says_more(users, tripathis, m
 
 
 def test_the_count_reads_at_most_one_more_than_the_cap(users, tripathis, monkeypatch):
-    monkeypatch.setattr(selectors, "SEARCH_COUNT_CAP", 4)
+    monkeypatch.setattr(search, "SEARCH_COUNT_CAP", 4)
     with CaptureQueriesContext(connection) as queries:
         selectors.card_page(users["state"], {"q": "त्रिपाठी"}, 1, per_page=PER_PAGE)
     counts = [q["sql"] for q in queries.captured_queries if "COUNT(*)" in q["sql"]]
@@ -77,7 +77,8 @@ def test_the_count_reads_at_most_one_more_than_the_cap(users, tripathis, monkeyp
 
 def test_past_the_cap_a_state_wide_page_is_asked_in_the_form_no_trigram_index_serves(users, tripathis, monkeypatch):
     # English too: with UPPER(name_en) PostgreSQL fetched and sorted every match (AHMAD: 59,644).
-    monkeypatch.setattr(selectors, "SEARCH_COUNT_CAP", 4)
+    monkeypatch.setattr(search, "SEARCH_COUNT_CAP", 4)
+    monkeypatch.setattr(search, "WALK_PAST", 4)  # nine matches: past it too
     for q, form in (("tRIPATHI", 'LOWER("cards_card"."name_en")'), ("त्रिपाठी", '"cards_card"."name_hi"')):
         with CaptureQueriesContext(connection) as queries:
             page = selectors.card_page(users["state"], {"q": q}, 1, per_page=PER_PAGE)
