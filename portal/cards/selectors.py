@@ -77,7 +77,8 @@ def card_page(user, filters: dict | None, page_number, *, per_page: int = 50) ->
         # Walking the cards by date pays only across the whole state; inside one office or
         # district the trigram index and the scope together find fewer cards to sort.
         by_date = (lambda: cards_for(user, filters, indexed=False)) if scope.state_wide else None
-        every_card = scope.state_wide and not (filters.get("stage") or filters.get("state"))
+        # Any other filter (stage, state) narrows the set to cards that may leave it again.
+        every_card = scope.state_wide and not any(value for name, value in filters.items() if name != "q")
         page = searched_page(keys, page_number, per_page, by_date=by_date,
                              common_key=common_name_key(query) if every_card else None)
     else:
