@@ -16,12 +16,14 @@ import datetime
 from portal.cards import qr
 from portal.cards.keys import keyring
 from portal.cards.models import Card
+from portal.cards.pdf import pack_modules
 
 from .people import _between, _pick
 from .world import DAY, unit
 
 REPLACEMENT_REASONS = ("Name corrected: a new card was issued.", "Date of birth corrected: a new card was issued.")
 SUSPENDED_SHARE = 0.001
+WAITING_TO_PRINT = ("issued", "in_batch")
 
 
 def _dispatch(builder, rng, out, batch: int, office_index: int, office, finished: int):
@@ -87,10 +89,13 @@ def _card(builder, rng, ids, out, *, family, member, issued: int, replaces=None)
     member_pk, relation, name_en, name_hi, born, gender, last4, photo = (
         member[0], member[2], member[3], member[4], member[6], member[7], member[13], member[14])
     number, key_id, payload = builder.signer.sign(pk, issued, name_en, born, relation, ward)
+    # The portal encodes a card's QR once, at issue, and drops it once printed (cards.services,
+    # cards.batches); a print batch of generated cards must find it there too.
+    modules = pack_modules(payload) if payload and stage in WAITING_TO_PRINT else ""
     row = [pk, number, member_pk,
            family_pk, office.pk, stage, "active", name_en, name_hi, relation, born, gender, ward,
            "pensioner" if pensioner else "employee", last4, issued, batch_pk, printed, dispatch_pk, dispatched,
-           received, handed, handed_by, acknowledged, None, None, "", replaces, photo, payload, key_id]
+           received, handed, handed_by, acknowledged, None, None, "", replaces, photo, payload, key_id, modules]
     out["cards"].append(row)
     return row
 

@@ -43,7 +43,7 @@ COLUMNS = {
         "id", "number", "member_id", "family_id", "office_id", "stage", "state", "name_en", "name_hi", "relation",
         "date_of_birth", "gender", "ward", "kind", "aadhaar_last4", "issued_at", "batch_id", "printed_at",
         "dispatch_id", "dispatched_at", "received_at", "handed_over_at", "handed_over_by_id", "handover_acknowledged",
-        "first_self_printed_at", "state_changed_at", "reason", "replaces_id", "photo_id", "qr_payload", "key_id")),
+        "first_self_printed_at", "state_changed_at", "reason", "replaces_id", "photo_id", "qr_payload", "key_id", "qr_modules")),
     "cardprints": ("cards.CardPrint", ("card_id", "kind", "at", "by_id", "batch_id", "ip")),
     "events": ("audit.Event", (
         "at", "actor_id", "actor_role", "actor_label", "ip", "action", "target_type", "target_id", "target_label",

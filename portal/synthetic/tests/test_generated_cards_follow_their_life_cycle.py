@@ -83,6 +83,16 @@ def test_card_numbers_pass_the_check_digit_and_qr_payloads_verify(population):
         assert card.photo_id == card.member.photo_id
 
 
+def test_cards_waiting_to_print_carry_their_encoded_qr_as_issued_cards_do(population):
+    from portal.cards.pdf import pack_modules
+
+    waiting = Card.objects.filter(stage__in=["issued", "in_batch"])
+    assert waiting.count() > 10
+    for card in waiting:
+        assert card.qr_modules == pack_modules(card.qr_payload)
+    assert not Card.objects.exclude(stage__in=["issued", "in_batch"]).exclude(qr_modules="").exists()
+
+
 def test_a_beneficiary_opens_their_cards_and_nothing_is_reissued(population, client):
     family = Family.objects.filter(status=Status.VERIFIED, cards__stage="handed_over").first()
     before = Card.objects.count()
