@@ -356,6 +356,10 @@ CELERY_BEAT_SCHEDULE = {
     "notify-sweep-outbox": {"task": "portal.notify.tasks.sweep_outbox", "schedule": 60.0},
     # Cards for newly verified beneficiaries, and card changes that follow family changes.
     "cards-issue-sweep": {"task": "portal.cards.tasks.issue_cards_sweep", "schedule": 300.0},
+    # The same for every verified family, whatever changed it (the frequent one sees only the
+    # families changed in its window): at night, when it reads the whole state undisturbed.
+    "cards-issue-sweep-full": {"task": "portal.cards.tasks.issue_cards_sweep", "kwargs": {"full": True},
+                               "schedule": crontab(hour=2, minute=40)},
     # Print batches a worker dropped are resumed (each resumes where it stopped).
     "cards-resume-batches": {"task": "portal.cards.tasks.resume_stalled_batches", "schedule": 600.0},
     # Freezes the figures of every fortnight that has ended and has no snapshot yet
@@ -408,6 +412,7 @@ CARD_SIGNING_KEYS = env("CARD_SIGNING_KEYS")
 CARD_SIGNING_KEY_FILE = env("CARD_SIGNING_KEY_FILE", "" if PRODUCTION else str(VAR_DIR / "keys" / "card-signing.keys"))
 CARD_BATCH_PART_SIZE = env_int("CARD_BATCH_PART_SIZE", 500)  # card faces per PDF file of a print batch
 CARD_ISSUE_SWEEP_LIMIT = env_int("CARD_ISSUE_SWEEP_LIMIT", 2000)  # families brought up to date per sweep run
+CARD_ISSUE_SWEEP_WINDOW_MINUTES = env_int("CARD_ISSUE_SWEEP_WINDOW_MINUTES", 60)  # the 5-minute sweep's look back
 CARD_VERIFY_RATE_PER_IP = env_int("CARD_VERIFY_RATE_PER_IP", 120)  # card checks per network address per hour
 
 # --- Monitoring and reports (portal.reports) ---------------------------------------------

@@ -159,11 +159,14 @@ def ready_cards(filters: dict):
     return _match(qs, filters, office="office", verified="family__decided_at")
 
 
-def families_without_cards(filters: dict):
-    """Verified families of the selection with an active member who has no card yet."""
+def families_without_cards(filters: dict, *, changed_since=None):
+    """Verified families of the selection with an active member who has no card yet (with
+    `changed_since`, among the families changed since then: see services.families_needing_cards)."""
     missing = Member.objects.filter(family=OuterRef("pk"), active=True).exclude(
         cards__state__in=[State.ACTIVE, State.SUSPENDED])
     qs = Family.objects.filter(status=FamilyStatus.VERIFIED).filter(Exists(missing))
+    if changed_since is not None:
+        qs = qs.filter(updated_at__gte=changed_since)
     return _match(qs, filters, office="office", verified="decided_at").order_by("pk")
 
 

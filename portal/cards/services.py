@@ -185,11 +185,17 @@ def issue_cards(*, family: Family, actor: Actor) -> Issued:
     return result
 
 
-def families_needing_cards(limit: int | None = None) -> list[int]:
-    """Verified families whose cards are not up to date (what `issue_cards` would change)."""
+def families_needing_cards(limit: int | None = None, *, changed_since: datetime.datetime | None = None) -> list[int]:
+    """Verified families whose cards are not up to date (what `issue_cards` would change); with
+    `changed_since`, only among families changed since then (verified, transferred, a change
+    approved: everything that changes a card moves `Family.updated_at`). Across the whole
+    state this reads every member and every live card (about 30 s at full scale); since a
+    moment, a range of the families' index."""
     from django.db.models import F, Q
 
     verified = Q(family__status=FamilyStatus.VERIFIED)
+    if changed_since is not None:
+        verified &= Q(family__updated_at__gte=changed_since)
     ids: list[int] = []
 
     def add(queryset) -> None:

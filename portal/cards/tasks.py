@@ -30,15 +30,23 @@ def resume_stalled_batches() -> int:
 
 
 @shared_task(name="portal.cards.tasks.issue_cards_sweep")
-def issue_cards_sweep() -> int:
+def issue_cards_sweep(full: bool = False) -> int:
     """Every 5 minutes: new cards for newly verified members, replacement cards after a change,
-    suspension after a member left the family, cards not yet printed following a transfer."""
+    suspension after a member left the family, cards not yet printed following a transfer;
+    among the families changed in the last CARD_ISSUE_SWEEP_WINDOW_MINUTES (each run looks
+    again at the runs before it, so a run that was missed or failed costs nothing). Once a
+    night `full`: every verified family, for whatever the frequent runs could not see. A run
+    that found as many families as it may do starts the next at once."""
+    import datetime
+
+    from portal import clock
     from portal.enrolment.models import Family
 
     from .services import families_needing_cards, issue_cards
 
     actor = Actor.system("cards.issue_cards_sweep")
-    ids = families_needing_cards(limit=settings.CARD_ISSUE_SWEEP_LIMIT)
+    since = None if full else clock.now() - datetime.timedelta(minutes=settings.CARD_ISSUE_SWEEP_WINDOW_MINUTES)
+    ids = families_needing_cards(limit=settings.CARD_ISSUE_SWEEP_LIMIT, changed_since=since)
     done = 0
     for family in Family.objects.filter(pk__in=ids):
         try:
@@ -46,4 +54,8 @@ def issue_cards_sweep() -> int:
             done += 1
         except Exception:  # one family's problem must not hold up the others
             log.exception("cards: could not issue the cards of family %s", family.pk)
+    if done and len(ids) >= settings.CARD_ISSUE_SWEEP_LIMIT:
+        from .batches import _enqueue
+
+        _enqueue(issue_cards_sweep, full)
     return done

@@ -130,6 +130,8 @@ def decide_change(*, actor: Actor, change: ChangeRequest, approve: bool, reason:
         raise EnrolmentError(_("This request has already been decided."))
     if approve:
         _apply(change)
+        # What the family shows has changed: the cards app's sweep looks at families by this.
+        Family.objects.filter(pk=change.family_id).update(updated_at=clock.now())
     change.state = ChangeRequest.State.APPROVED if approve else ChangeRequest.State.REJECTED
     change.decided_by, change.decided_at, change.reason = actor.user, clock.now(), reason
     change.save()

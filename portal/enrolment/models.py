@@ -165,6 +165,9 @@ class Family(models.Model):
             models.Index(fields=["office", "submitted_at", "id"], condition=Q(status__in=["submitted", "resubmitted"]),
                          name="enrolment_family_waiting"),
             models.Index(fields=["mobile"]),
+            # The cards app's sweep looks only at verified families changed lately (cards.services.
+            # families_needing_cards): a range of this index, not every verified family in the state.
+            models.Index(fields=["updated_at"], condition=Q(status="verified"), name="enrolment_family_changed"),
             # The queue's search matches these case-insensitively (selectors._search).
             models.Index(Upper("employee_id"), name="enrolment_family_empid_upper"),
             models.Index(Upper("ppo_number"), name="enrolment_family_ppo_upper"),
