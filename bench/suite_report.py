@@ -140,6 +140,12 @@ def markdown(report: dict) -> str:
                       f"({b.get('cards')} cards) in {b.get('wall_seconds')} s wall = {b.get('faces_per_second_wall')} faces/s; "
                       f"worker CPU {b.get('celery_cpu_seconds')} s = **{b.get('faces_per_cpu_second')} faces per "
                       f"CPU-second (per core)**; status {b.get('status')}."]
+        before = b.get("before_running")
+        if before:
+            lines += ["", f"Before the worker started the batch: the request creating it took "
+                          f"{before['create_request_seconds']} s; the batch waited {before['queued_seconds']} s "
+                          f"while the worker used {before['worker_cpu_seconds']} CPU-s on other work (the issue "
+                          f"sweep for families verified just before), not counted above."]
     lines += ["", "Targets (issue 7; the p95 targets are stated for full state scale with 50 concurrent users):", ""]
     for name, t in targets.items():
         if name == "checks":
