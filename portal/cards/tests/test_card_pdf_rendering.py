@@ -212,3 +212,75 @@ def test_widths_measured_on_the_fast_path_equal_fpdf2s_own():
             expected = document.get_string_width(text)
             assert canvas._width(text, size) == expected, (text, size)
             assert canvas._width(text, size) == expected  # from the process-wide cache
+
+
+def _office_names() -> list[tuple[str, str]]:
+    """Every kind of office name the synthetic state has (each DDO kind in a few districts,
+    with a unit number), and a few that need multi_cell itself: a Hindi name with Latin
+    letters, a word longer than the column, an English name with Devanagari in it."""
+    import csv
+
+    from django.conf import settings
+
+    root = settings.BASE_DIR / "portal"
+    with open(root / "directory/data/districts.csv", encoding="utf-8") as fh:
+        districts = list(csv.DictReader(fh))[::9]
+    with open(root / "directory/data/departments.csv", encoding="utf-8") as fh:
+        departments = {row["code"]: row for row in csv.DictReader(fh)}
+    with open(root / "synthetic/data/ddo_kinds.csv", encoding="utf-8") as fh:
+        kinds = list(csv.DictReader(fh))
+    names = []
+    for index, kind in enumerate(kinds):
+        district = districts[index % len(districts)]
+        department = departments[kind["department"]]
+        if kind["unit_en"]:
+            names.append((f"कार्यालय {kind['designation_hi']}, {kind['unit_hi']} {index}, {district['name_hi']}",
+                          f"Office of the {kind['designation_en']}, {kind['unit_en']} {index}, {district['name_en']}"))
+        else:
+            names.append((f"कार्यालय {kind['designation_hi']}, {district['name_hi']}",
+                          f"Office of the {kind['designation_en']}, {district['name_en']}"))
+        names.append((f"आहरण एवं वितरण अधिकारी कार्यालय, {department['name_hi']}, {district['name_hi']}",
+                      f"Office of the Drawing and Disbursing Officer, {department['name_en']}, {district['name_en']}"))
+    names.append(("कार्यालय CMO, लखनऊ", "Office of the मुख्य चिकित्सा अधिकारी, Lucknow"))
+    names.append(("कार्यालय  दो बार  रिक्त, लखनऊ", "Office  of the\nChief Engineer "))
+    names.append(("कार्यालयकार्यालयकार्यालयकार्यालयकार्यालयकार्यालयकार्यालयकार्यालय", "Officeofthe" * 8))
+    return names
+
+
+def test_office_names_fill_each_line_of_the_column_and_no_more():
+    """The back's office name is broken word by word with the widths kept per process
+    (Canvas.lines): every line fits the column as drawn (shaped, in the font the line is
+    drawn in), the next word would not have fitted, and nothing is lost. fpdf2's multi_cell
+    adds up characters shaped one by one, which for Devanagari is wider than the shaped
+    text: a Hindi name never takes more lines than it gave."""
+    from portal.cards import pdf
+
+    document = pdf._document(format=(pdf.W, pdf.H), title="lines")
+    document.add_page()
+    canvas = pdf.Canvas(document)
+    room = pdf.BACK_TW - 2 * document.c_margin
+    names = _office_names()
+    assert len(names) > 250
+    fewer = 0
+
+    def drawn_width(text):  # as Canvas.text picks the font
+        document.set_font(pdf._font_for(text), "", 5.8)
+        return document.get_string_width(text)
+
+    for _ in range(2):  # the second time from the kept word widths
+        for hindi, english in names:
+            for font, text in (("notodeva", hindi), ("noto", english)):
+                document.set_font(font, "", 5.8)
+                theirs = document.multi_cell(pdf.BACK_TW, 2.8, text, dry_run=True, output="LINES")
+                lines = canvas.lines(text, pdf.BACK_TW, size=5.8)
+                assert len(lines) <= len(theirs), (text, lines, theirs)
+                fewer += len(lines) < len(theirs)
+                if " ".join(text.split()) != text or len(max(text.split(), key=len)) > 40:
+                    assert lines == theirs  # left to multi_cell
+                    continue
+                assert " ".join(lines) == text
+                for line, following in zip(lines, lines[1:] + [None]):
+                    assert drawn_width(line) <= room + 1e-6, (line, drawn_width(line), room)
+                    if following:
+                        assert drawn_width(f"{line} {following.split(' ')[0]}") > room, (line, following)
+    assert fewer  # some Hindi names: one line, where multi_cell made two
