@@ -228,6 +228,9 @@ class Member(models.Model):
             # the included columns in it; elsewhere it is an index on family_id).
             models.Index(fields=["family"], include=["active", "name_en", "name_hi"], condition=Q(relation="self"),
                          name="enrolment_member_primary_names"),
+            # Members no longer in their family (a few in lakhs): the cards app's sweep finds
+            # their cards to suspend here instead of reading every member.
+            models.Index(fields=["family"], condition=Q(active=False), name="enrolment_member_removed"),
         ]
 
     @property
