@@ -103,3 +103,15 @@ def searched_page(cards, page_number, per_page: int, *, by_date, common_key: str
     page = paginator.get_page(page_number)
     page.capped = capped
     return page
+
+
+def newest_page(cards, page_number, per_page: int) -> Page:
+    """A page of search results inside an office, a district, a division or a department: the
+    keys of the newest SEARCH_COUNT_CAP + 1 matches in one query, which give the count, whether
+    it is capped and every page there is (20 at most). A separate count walked the scope's cards
+    a second time: a treasury has 60,000 cards, and a name with few matches among them was
+    read through twice (the count 30 ms, the page 12 ms in PostgreSQL at state scale)."""
+    ids = list(cards.values_list("id", flat=True)[:SEARCH_COUNT_CAP + 1])
+    page = Paginator(ids[:SEARCH_COUNT_CAP], per_page).get_page(page_number)
+    page.capped = len(ids) > SEARCH_COUNT_CAP
+    return page

@@ -18,7 +18,7 @@ from portal.enrolment.models import Status as FamilyStatus
 from portal.identifiers import as_stored
 
 from . import preview
-from .search import common_name_key, search_q, searched_page
+from .search import common_name_key, newest_page, search_q, searched_page
 from .models import Card, CardPrint, Dispatch, PrintBatch, Stage, State
 
 CARD_PATHS = {"office": "office", "district": "office__district", "division": "office__district__division",
@@ -73,12 +73,14 @@ def card_page(user, filters: dict | None, page_number, *, per_page: int = 50) ->
     keys = cards_for(user, filters, indexed=not scope.offices_only)
     filters = filters or {}
     query = (filters.get("q") or "").strip()
-    if query:
-        # Walking the cards by date pays only across the whole state; inside one office or
-        # district the trigram index and the scope together find fewer cards to sort.
-        by_date = (lambda: cards_for(user, filters, indexed=False)) if scope.state_wide else None
+    if query and not scope.state_wide:
+        # Inside a scope the newest matches, at most the cap, from one query (search.newest_page).
+        page = newest_page(keys, page_number, per_page)
+    elif query:
+        # Across the state a common name matches lakhs: counted apart, walked by date (searched_page).
+        by_date = lambda: cards_for(user, filters, indexed=False)  # noqa: E731
         # Any other filter (stage, state) narrows the set to cards that may leave it again.
-        every_card = scope.state_wide and not any(value for name, value in filters.items() if name != "q")
+        every_card = not any(value for name, value in filters.items() if name != "q")
         page = searched_page(keys, page_number, per_page, by_date=by_date,
                              common_key=common_name_key(query) if every_card else None)
     else:

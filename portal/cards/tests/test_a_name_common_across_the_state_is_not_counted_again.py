@@ -78,13 +78,17 @@ def test_a_search_with_a_filter_is_counted_every_time(users, tripathis):
         assert counted(state, filters)[0] is True
 
 
-def test_a_search_inside_a_district_or_an_office_is_counted_every_time(users, tripathis):
+def test_a_search_inside_a_district_or_an_office_is_counted_every_time(users, ddo, tripathis):
+    """Counted from the keys of its newest matches, at most one more than the cap, in the one
+    query that also gives its pages (search.newest_page); never from what is remembered."""
     counted(users["state"], {"q": "Tripathi"})
-    for role in ("district", "ddo"):
+    for user in (users["district"], ddo):  # ddo: the DDO of the Tripathis' office
         for _ in (1, 2):
-            found, rows, capped, count = counted(users[role], {"q": "Tripathi"})
-            assert found is True
-            assert rows == newest(users[role], "Tripathi")[:PER_PAGE]
+            page, rows, queries = page_and_queries(user, {"q": "Tripathi"})
+            assert rows == newest(user, "Tripathi")[:PER_PAGE] and len(rows) == PER_PAGE
+            assert page.capped and page.paginator.count == 4
+            assert not any("COUNT(*)" in sql for sql in queries)
+            assert [sql for sql in queries if "ORDER BY" in sql and "LIMIT 5" in sql], queries
 
 
 def test_a_name_below_the_cap_is_counted_every_time_until_it_passes_it(users, make_family, system, monkeypatch):
@@ -125,7 +129,8 @@ def test_a_name_past_the_cap_is_walked_only_past_walk_past_and_so_again(users, t
 def test_the_count_goes_on_to_walk_past_only_across_the_whole_state(users, tripathis, monkeypatch):
     monkeypatch.setattr(search, "WALK_PAST", 20)
     for user, filters, limit in ((users["state"], {"q": "Tripathi"}, "LIMIT 21"),
-                                 (users["state"], {"q": "Tripathi", "state": "active"}, "LIMIT 5"),
-                                 (users["district"], {"q": "Tripathi"}, "LIMIT 5")):
+                                 (users["state"], {"q": "Tripathi", "state": "active"}, "LIMIT 5")):
         queries = page_and_queries(user, filters)[2]
         assert [limit in sql for sql in queries if "COUNT(*)" in sql] == [True], queries
+    queries = page_and_queries(users["district"], {"q": "Tripathi"})[2]  # its keys, up to the cap + 1
+    assert [sql for sql in queries if "LIMIT 5" in sql and "COUNT(*)" not in sql] and "LIMIT 21" not in " ".join(queries)
