@@ -151,6 +151,17 @@ def batch(limit: int) -> dict:
             "create_seconds": round(time.monotonic() - t0, 2)}
 
 
+def keep_counts() -> dict:
+    """What Celery beat runs every minute (reports.tasks.keep_statewide_counts): the state-wide
+    counts a dashboard asked for in the last hour, counted again and shared through Redis."""
+    _django()
+    from portal.reports import statewide
+
+    t0 = time.monotonic()
+    done = statewide.keep_wanted()
+    return {"done": done, "seconds": round(time.monotonic() - t0, 2)}
+
+
 def counts() -> dict:
     _django()
     from django.db.models import Count
@@ -175,6 +186,8 @@ if __name__ == "__main__":
         result = batch(int(sys.argv[2]))
     elif command == "counts":
         result = counts()
+    elif command == "keep_counts":
+        result = keep_counts()
     else:
         sys.exit(f"unknown command {command!r}")
     print(json.dumps(result, ensure_ascii=False, default=str))
