@@ -128,6 +128,12 @@ def family_cards(family: Family) -> list[Card]:
     return sorted(cards, key=lambda c: (c.state == State.REPLACED, c.member_id, -c.pk))
 
 
+def printable_family_cards(family: Family) -> list[Card]:
+    """The family's active cards with what their faces show (`FACE_RELATED`), in one query."""
+    return list(Card.objects.filter(family=family, state=State.ACTIVE).select_related(*FACE_RELATED, "member")
+                .order_by("member_id"))
+
+
 def history(card: Card) -> list[dict]:
     return [{"at": e.at, "action": e.action.rsplit(".", 1)[-1], "actor": e.actor_label, "details": e.details}
             for e in events_for(card)]

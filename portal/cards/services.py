@@ -218,11 +218,6 @@ def families_needing_cards(limit: int | None = None, *, changed_since: datetime.
     return ids[:limit] if limit else ids
 
 
-def live_cards(family: Family) -> list[Card]:
-    return list(Card.objects.filter(family=family, state__in=LIVE).select_related("member", "office", "photo")
-                .order_by("member_id"))
-
-
 def honoured(card: Card) -> bool:
     """Live check (not waiting for the sweep): active, its member still in the family, and
     the family still verified."""

@@ -68,7 +68,7 @@ def print_cards(request):
     layout = request.POST.get("layout", "a4")
     if layout not in LAYOUTS:
         raise Http404
-    cards = [c for c in services.live_cards(family) if c.state == State.ACTIVE]
+    cards = selectors.printable_family_cards(family)
     number = request.POST.get("card", "").strip().upper()
     if number:
         cards = [c for c in cards if c.number == number]
@@ -78,8 +78,6 @@ def print_cards(request):
     if not cards:
         messages.error(request, _("Your family has no active card to print."))
         return redirect("cards:my_cards")
-    cards = list(Card.objects.filter(pk__in=[c.pk for c in cards]).select_related(*selectors.FACE_RELATED, "member")
-                 .order_by("member_id"))
     try:
         services.record_self_prints(actor=actor_from_request(request), cards=cards, layout=layout)
     except services.CardError as exc:
