@@ -3,6 +3,7 @@ indexes, the page's dispatches) and keep the batch preview for a while: the numb
 are those of a straightforward count."""
 
 import datetime
+import re
 import uuid
 
 import pytest
@@ -111,10 +112,10 @@ def test_the_pages_read_the_partial_indexes_on_postgresql(printed, users):
     (count,) = plans(lambda: selectors.offices_with_printed_cards().count())
     assert "cards_card_waiting_dispatch" in count, count
     (ready,) = plans(lambda: selectors.count_preview({}))[:1]
-    # With a handful of rows PostgreSQL may as well take another partial index on the cards
-    # (cards_one_live_card_per_member, seen once in CI); what matters is that no count reads
-    # every card.
-    assert "Seq Scan on cards_card" not in ready and (
-        "cards_card_ready_to_print" in ready or "Index Scan using cards_one_live_card_per_member" in ready), ready
+    # With a handful of rows PostgreSQL may as well start from another index of the cards
+    # (cards_one_live_card_per_member and cards_card_family_id, both seen in CI); what matters
+    # is that no count reads every card.
+    assert "Seq Scan on cards_card" not in ready and re.search(r"Index (Only )?Scan using cards_\w+ on cards_card|"
+                                                              r"Bitmap Index Scan on cards_card_ready_to_print", ready), ready
     (register,) = plans(lambda: list(selectors.dispatches_for(users["state"])[:50]))
     assert "cards_dispatch_register_idx" in register, register
