@@ -154,13 +154,13 @@ def tree_cpu(pid: int) -> float:
 # --- scenarios ------------------------------------------------------------------------------
 
 class Runner:
-    def __init__(self, port: int, gunicorn_pid: int, celery_pid: int):
+    def __init__(self, port: int, gunicorn_pid: int, celery_pid: int, env: dict):
         self.port, self.gunicorn_pid, self.celery_pid = port, gunicorn_pid, celery_pid
+        self.env = env  # the servers' environment, for bench/seed_suite.py
         self.results: dict[str, dict] = {}  # closed loop
         self.paced: dict[str, dict] = {}  # users who pause `think` seconds between pages
         self.think = 0.0
         self.primed: dict = {}
-        self.env: dict | None = None  # the servers' environment, for bench/seed_suite.py
 
     def run(self, name: str, setup, step, concurrency: int | None = None, **info) -> dict:
         def bilingual(client, i):
@@ -277,7 +277,7 @@ def prime_kept_count(r: Runner, jars: list[str]) -> dict:
     First what beat would have run in the minute before (seed_suite.py keep_counts): in the
     paced pass the closed loop's count has expired long since, and the priming requests would
     otherwise only ask the worker to count it again, during the measured window."""
-    beat = common.bench_script(r.env, "seed_suite.py", "keep_counts") if r.env else None
+    beat = common.bench_script(r.env, "seed_suite.py", "keep_counts")
     done: list[tuple[int, float]] = []
 
     def one(i: int) -> None:
@@ -522,8 +522,7 @@ def main() -> None:
         procs["gunicorn"] = common.start_gunicorn(env, port, Path(var_dir) / "gunicorn.log")
         log(f"gunicorn pid {procs['gunicorn'].pid} on :{port} ({WORKERS} workers), celery pid {procs['celery'].pid}, "
             f"redis {redis_url}")
-        runner = Runner(port, procs["gunicorn"].pid, procs["celery"].pid)
-        runner.env = env
+        runner = Runner(port, procs["gunicorn"].pid, procs["celery"].pid, env)
         before = common.bench_script(env, "seed_suite.py", "counts")
         scenarios(runner, prep)
         if THINK > 0:

@@ -31,7 +31,7 @@ from . import preview, selectors
 from .faces import face_for
 from .models import BATCH_TRANSITIONS, BatchPart, Card, CardPrint, PrintBatch, Stage, State
 from .pdf import render_batch_part
-from .services import CardError, issue_cards, move_stage
+from .services import CardError, issue_cards, move_stage, sweep_window_start
 
 log = logging.getLogger(__name__)
 Status = PrintBatch.Status
@@ -61,8 +61,7 @@ def catch_up(*, actor: Actor, filters: dict) -> int:
     began that have none yet: the ones the sweep may not have reached. Older ones the sweep has
     seen (or its nightly full run will); looking for them would read the whole state (11-15 s
     at full scale, in the state cell's request). Returns how many families were left to the sweep."""
-    since = clock.now() - datetime.timedelta(minutes=settings.CARD_ISSUE_SWEEP_WINDOW_MINUTES)
-    recent = selectors.families_without_cards(filters, changed_since=since)
+    recent = selectors.families_without_cards(filters, changed_since=sweep_window_start())
     families = list(recent[:INLINE_ISSUE_FAMILIES + 1])
     for family in families[:INLINE_ISSUE_FAMILIES]:
         issue_cards(family=family, actor=actor)

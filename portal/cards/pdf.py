@@ -190,7 +190,7 @@ def _font_for(text: str) -> str:
 
 
 _WIDTHS: dict = {}  # (text, size) -> width in mm, for the whole process (Canvas._width)
-_WORD_WIDTHS: dict = {}  # (font, size, word) -> width in mm, for the whole process (Canvas.lines)
+_WORD_WIDTHS: dict = {}  # (size, word) -> width in Noto Sans Devanagari, for the whole process (Canvas.lines)
 _WIDTHS_MAX = 4096
 
 
@@ -284,20 +284,15 @@ class Canvas:
         pdf = self.pdf
         room = w - 2 * pdf.c_margin
         words = text.split(" ")
-        if "" in words or any(len(word.split()) != 1 for word in words):
-            words = []
+        if "" in words or any(len(word.split()) != 1 or self._line_width([word], size) > room for word in words):
+            pdf.set_font(_font_for(text), "", size)
+            return pdf.multi_cell(w, size * 0.45, text, dry_run=True, output="LINES")
         lines, line = [], []
         for word in words:
-            if self._line_width([word], size) > room:
-                words = []
-                break
             if line and self._line_width(line + [word], size) > room:
                 lines.append(" ".join(line))
                 line = []
             line.append(word)
-        if not words:
-            pdf.set_font(_font_for(text), "", size)
-            return pdf.multi_cell(w, size * 0.45, text, dry_run=True, output="LINES")
         return lines + [" ".join(line)]
 
     def _line_width(self, words: list[str], size: float) -> float:
@@ -306,21 +301,20 @@ class Canvas:
                 + (len(words) - 1) * self._word_width(font, size, " "))
 
     def _word_width(self, font: str, size: float, word: str) -> float:
-        """As `text` draws `word` in a line set in `font`: in Noto Sans, Devanagari comes from
-        the fallback font (measured through fpdf2's own fragments); in Noto Sans Devanagari,
-        everything is shaped in it."""
-        key = (font, size, word)
+        """As `text` draws `word` in a line set in `font`. In Noto Sans that is `_width` (its
+        Devanagari from the fallback font, through fpdf2's own fragments); in Noto Sans
+        Devanagari everything is shaped in it, measured on a fragment in that font."""
+        if font == "noto":
+            return self._width(word, size)
+        key = (size, word)
         width = _WORD_WIDTHS.get(key)
         if width is None:
             pdf = self.pdf
             pdf.set_font(font, "", size)
-            if font == "noto" and not word.isascii():
-                width = pdf.get_string_width(word)
-            else:
-                probe = self._probes.get(key[:2])
-                if probe is None:  # a fragment in this font and size, to measure any text on
-                    probe = self._probes[key[:2]] = pdf._preload_bidirectional_text("0", False)[0]
-                width = probe.get_width(chars=word)
+            probe = self._probes.get((font, size))
+            if probe is None:
+                probe = self._probes[(font, size)] = pdf._preload_bidirectional_text("0", False)[0]
+            width = probe.get_width(chars=word)
             if len(_WORD_WIDTHS) >= _WIDTHS_MAX:
                 _WORD_WIDTHS.clear()
             _WORD_WIDTHS[key] = width

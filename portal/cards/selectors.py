@@ -173,10 +173,10 @@ def families_without_cards(filters: dict, *, changed_since=None):
     missing = Member.objects.filter(family=OuterRef("pk"), active=True).exclude(
         cards__state__in=[State.ACTIVE, State.SUSPENDED])
     qs = Family.objects.filter(status=FamilyStatus.VERIFIED).filter(Exists(missing))
+    order = ("pk",)
     if changed_since is not None:  # in the order of the index of changed families, not the whole table's
-        return _match(qs.filter(updated_at__gte=changed_since), filters, office="office",
-                      verified="decided_at").order_by("updated_at", "pk")
-    return _match(qs, filters, office="office", verified="decided_at").order_by("pk")
+        qs, order = qs.filter(updated_at__gte=changed_since), ("updated_at", "pk")
+    return _match(qs, filters, office="office", verified="decided_at").order_by(*order)
 
 
 def _match(qs, filters: dict, *, office: str, verified: str):

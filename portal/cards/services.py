@@ -185,6 +185,13 @@ def issue_cards(*, family: Family, actor: Actor) -> Issued:
     return result
 
 
+def sweep_window_start() -> datetime.datetime:
+    """Where the 5-minute sweep's look back begins (CARD_ISSUE_SWEEP_WINDOW_MINUTES ago)."""
+    from django.conf import settings
+
+    return clock.now() - datetime.timedelta(minutes=settings.CARD_ISSUE_SWEEP_WINDOW_MINUTES)
+
+
 def families_needing_cards(limit: int | None = None, *, changed_since: datetime.datetime | None = None) -> list[int]:
     """Verified families whose cards are not up to date (what `issue_cards` would change); with
     `changed_since`, only among families changed since then (verified, transferred, a change

@@ -37,15 +37,12 @@ def issue_cards_sweep(full: bool = False) -> int:
     again at the runs before it, so a run that was missed or failed costs nothing). Once a
     night `full`: every verified family, for whatever the frequent runs could not see. A run
     that found as many families as it may do starts the next at once."""
-    import datetime
-
-    from portal import clock
     from portal.enrolment.models import Family
 
-    from .services import families_needing_cards, issue_cards
+    from .services import families_needing_cards, issue_cards, sweep_window_start
 
     actor = Actor.system("cards.issue_cards_sweep")
-    since = None if full else clock.now() - datetime.timedelta(minutes=settings.CARD_ISSUE_SWEEP_WINDOW_MINUTES)
+    since = None if full else sweep_window_start()
     ids = families_needing_cards(limit=settings.CARD_ISSUE_SWEEP_LIMIT, changed_since=since)
     done = 0
     for family in Family.objects.filter(pk__in=ids):
